@@ -1,0 +1,89 @@
+// Byte sources and sinks the pipeline reads from and writes to. The library never
+// opens files by name on its own; callers hand it one of these.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace znn {
+
+class InputStream {
+public:
+    virtual ~InputStream() = default;
+    // Reads up to out.size() bytes; returns how many, 0 only at end of input. Throws IoError.
+    virtual std::size_t read(std::span<std::uint8_t> out) = 0;
+};
+
+class OutputStream {
+public:
+    virtual ~OutputStream() = default;
+    // Writes all of data or throws IoError.
+    virtual void write(std::span<const std::uint8_t> data) = 0;
+};
+
+// Reads a file descriptor (a file, a pipe, stdin). Does not own the descriptor.
+class FdInput final : public InputStream {
+public:
+    FdInput(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+    std::size_t read(std::span<std::uint8_t> out) override;
+
+private:
+    int fd_;
+    std::string name_;
+};
+
+// Writes a file descriptor. Does not own the descriptor.
+class FdOutput final : public OutputStream {
+public:
+    FdOutput(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+    void write(std::span<const std::uint8_t> data) override;
+
+private:
+    int fd_;
+    std::string name_;
+};
+
+// Reads a buffer the caller keeps alive.
+class SpanInput final : public InputStream {
+public:
+    explicit SpanInput(std::span<const std::uint8_t> data) : data_(data) {}
+    std::size_t read(std::span<std::uint8_t> out) override;
+
+private:
+    std::span<const std::uint8_t> data_;
+};
+
+// Appends to a vector.
+class VectorOutput final : public OutputStream {
+public:
+    void write(std::span<const std::uint8_t> data) override {
+        bytes.insert(bytes.end(), data.begin(), data.end());
+    }
+    std::vector<std::uint8_t> bytes;
+};
+
+// Writes into a buffer the caller keeps alive; throws IoError when it is full.
+class SpanOutput final : public OutputStream {
+public:
+    explicit SpanOutput(std::span<std::uint8_t> buffer) : buffer_(buffer) {}
+    void write(std::span<const std::uint8_t> data) override;
+    std::size_t size() const noexcept { return used_; }
+
+private:
+    std::span<std::uint8_t> buffer_;
+    std::size_t used_ = 0;
+};
+
+// Swallows everything (for `znn test`).
+class NullOutput final : public OutputStream {
+public:
+    void write(std::span<const std::uint8_t>) override {}
+};
+
+// Reads until out is full or the input ends; returns the count. Throws IoError.
+std::size_t read_fully(InputStream& in, std::span<std::uint8_t> out);
+
+}  // namespace znn

@@ -1,0 +1,63 @@
+// The znn library: lossless compression of model weights into the .znn format (v1).
+//
+//   znn::compress(in, out, options);     // any bytes -> one .znn frame
+//   znn::decompress(in, out, options);   // one or more concatenated frames -> bytes
+//
+// Both run a chunk pipeline (reader -> workers -> ordered writer) with bounded memory.
+// The compressed bytes depend only on the input and the options, never on `threads`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "znn/errors.hpp"
+#include "znn/layout.hpp"
+#include "znn/stream.hpp"
+
+namespace znn {
+
+inline constexpr std::size_t kDefaultChunkSize = std::size_t{1} << 20;
+inline constexpr std::size_t kMinChunkSize = 64;
+inline constexpr std::size_t kMaxChunkSize = std::size_t{64} << 20;
+
+// Called from the writer with the input bytes consumed so far.
+using ProgressFn = std::function<void(std::uint64_t bytes_done)>;
+
+struct CompressOptions {
+    unsigned threads = 0;                      // 0: one per core
+    std::size_t chunk_size = kDefaultChunkSize;  // a multiple of 8 in [kMinChunkSize, kMaxChunkSize]
+    DtypeChoice dtype = DtypeChoice::automatic;  // automatic: safetensors header, else a probe
+    ProgressFn progress;
+};
+
+struct DecompressOptions {
+    unsigned threads = 0;  // 0: one per core
+    ProgressFn progress;
+};
+
+struct Stats {
+    std::uint64_t raw_bytes = 0;
+    std::uint64_t compressed_bytes = 0;
+    std::uint64_t chunks = 0;
+    std::uint64_t frames = 0;
+};
+
+// Compresses everything `in` yields into one frame. Throws IoError, UsageError.
+Stats compress(InputStream& in, OutputStream& out, const CompressOptions& options);
+
+// Decompresses one or more concatenated frames, verifying every checksum before the
+// bytes of a chunk are written. Throws FormatError on corrupt or truncated input, IoError.
+Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& options);
+
+// Buffer conveniences over the two calls above.
+std::vector<std::uint8_t> compress_buffer(std::span<const std::uint8_t> data,
+                                          const CompressOptions& options = {});
+std::vector<std::uint8_t> decompress_buffer(std::span<const std::uint8_t> data,
+                                            const DecompressOptions& options = {});
+
+// The library version, "MAJOR.MINOR.PATCH".
+const char* version() noexcept;
+
+}  // namespace znn

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the build dependencies from Debian's packages and builds znn into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(g++ cmake make pkg-config libzstd-dev libcli11-dev libspdlog-dev catch2 libxxhash-dev
+          nlohmann-json3-dev zstd groff-base)
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$(nproc)"

@@ -1,0 +1,79 @@
+#include "chunk_plan.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace znn {
+
+namespace {
+
+ChunkSpec spec_for_choice(DtypeChoice choice) {
+    ChunkSpec spec;
+    switch (choice) {
+        case DtypeChoice::automatic: spec.probe = true; break;
+        case DtypeChoice::bytes:
+        case DtypeChoice::fp8: spec.layout = Layout::bytes; break;
+        case DtypeChoice::bf16: spec.layout = Layout::bf16; break;
+        case DtypeChoice::fp16: spec.layout = Layout::fp16; break;
+        case DtypeChoice::fp32: spec.layout = Layout::fp32; break;
+    }
+    return spec;
+}
+
+}  // namespace
+
+ChunkReader::ChunkReader(InputStream& in, const CompressOptions& options)
+    : in_(in), chunk_size_(options.chunk_size), dtype_(options.dtype), rest_spec_(spec_for_choice(options.dtype)) {
+    if (chunk_size_ < kMinChunkSize || chunk_size_ > kMaxChunkSize || chunk_size_ % 8 != 0)
+        throw UsageError("chunk size must be a multiple of 8 between 64 B and 64 MiB");
+}
+
+std::size_t ChunkReader::read(std::uint8_t* out, std::size_t size) {
+    std::size_t done = 0;
+    if (sniffed_pos_ < sniffed_.size()) {
+        done = std::min(size, sniffed_.size() - sniffed_pos_);
+        std::memcpy(out, sniffed_.data() + sniffed_pos_, done);
+        sniffed_pos_ += done;
+    }
+    if (done < size) done += read_fully(in_, {out + done, size - done});
+    return done;
+}
+
+// Only an automatic dtype looks for a safetensors header; --dtype applies to everything.
+void ChunkReader::plan() {
+    planned_ = true;
+    if (dtype_ != DtypeChoice::automatic) return;
+    sniffed_.resize(8);
+    sniffed_.resize(read_fully(in_, sniffed_));
+    if (sniffed_.size() < 8) return;
+    const auto json_size = safetensors_json_size(std::span<const std::uint8_t, 8>(sniffed_.data(), 8));
+    if (!json_size) return;
+    sniffed_.resize(8 + *json_size);
+    const std::size_t got = read_fully(in_, {sniffed_.data() + 8, *json_size});
+    sniffed_.resize(8 + got);
+    if (got < *json_size) return;
+    if (auto regions = plan_safetensors({sniffed_.data() + 8, *json_size})) {
+        regions_.assign(regions->begin(), regions->end());
+    }
+}
+
+bool ChunkReader::next(ChunkTask& task) {
+    if (!planned_) plan();
+    while (!regions_.empty() && regions_.front().size == 0) regions_.pop_front();
+    const bool in_region = !regions_.empty();
+    const ChunkSpec spec = in_region ? regions_.front().spec : rest_spec_;
+    std::size_t want = chunk_size_;
+    if (in_region) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));
+    task.raw.resize(want);
+    const std::size_t got = read(task.raw.data(), want);
+    task.raw.resize(got);
+    task.spec = spec;
+    if (in_region) {
+        regions_.front().size -= got;
+        // The file ended inside a tensor: the rest is coded as probed bytes, if anything.
+        if (got < want) regions_.clear();
+    }
+    return got > 0;
+}
+
+}  // namespace znn

@@ -1,0 +1,38 @@
+// The compression reader: cuts the input into chunks that never straddle two layouts.
+#pragma once
+
+#include <deque>
+#include <vector>
+
+#include "codec.hpp"
+#include "safetensors.hpp"
+#include "znn/znn.hpp"
+
+namespace znn {
+
+struct ChunkTask {
+    std::vector<std::uint8_t> raw;
+    ChunkSpec spec;
+};
+
+class ChunkReader {
+public:
+    ChunkReader(InputStream& in, const CompressOptions& options);
+    // Fills task with the next chunk; false at the end of the input. Throws IoError.
+    bool next(ChunkTask& task);
+
+private:
+    void plan();
+    std::size_t read(std::uint8_t* out, std::size_t size);
+
+    InputStream& in_;
+    std::size_t chunk_size_;
+    DtypeChoice dtype_;
+    bool planned_ = false;
+    std::deque<Region> regions_;    // known regions, then the rest of the input
+    ChunkSpec rest_spec_;           // how to code what follows the known regions
+    std::vector<std::uint8_t> sniffed_;  // bytes read while planning, served first
+    std::size_t sniffed_pos_ = 0;
+};
+
+}  // namespace znn

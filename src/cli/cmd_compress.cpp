@@ -1,0 +1,217 @@
+// compress, decompress and test over files, stdin/stdout and (with walk.cpp) folders.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "commands.hpp"
+#include "console.hpp"
+#include "file_job.hpp"
+#include "output_file.hpp"
+#include "walk.hpp"
+#include "znn/znn.hpp"
+
+namespace fs = std::filesystem;
+
+namespace znn::cli {
+
+namespace {
+
+constexpr std::string_view kSuffix = ".znn";
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// RAII for an input descriptor.
+struct InputFd {
+    int fd = -1;
+    ~InputFd() {
+        if (fd > STDERR_FILENO) ::close(fd);
+    }
+};
+
+std::uint64_t size_of(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return static_cast<std::uint64_t>(st.st_size);
+    return 0;
+}
+
+Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& options, Progress& progress) {
+    auto report = [&](std::uint64_t done) { progress.update(done); };
+    if (mode == Mode::compress) {
+        CompressOptions c;
+        c.threads = options.threads;
+        c.chunk_size = options.chunk_size;
+        c.dtype = options.dtype;
+        c.progress = report;
+        return compress(in, out, c);
+    }
+    DecompressOptions d;
+    d.threads = options.threads;
+    return decompress(in, out, d);
+}
+
+// Re-reads a finished .znn file and checks every checksum: --rm removes a source only
+// after this has passed.
+void verify_compressed(const std::string& path, const Stats& written, const Options& options) {
+    InputFd in{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (in.fd < 0) throw IoError(std::string("cannot verify output: ") + std::strerror(errno), path);
+    FdInput input(in.fd, path);
+    NullOutput sink;
+    DecompressOptions d;
+    d.threads = options.threads;
+    const Stats read = decompress(input, sink, d);
+    if (read.raw_bytes != written.raw_bytes) throw FormatError("verification failed: size differs", path);
+}
+
+void print_summary(const std::string& name, Mode mode, const Stats& stats, double seconds) {
+    if (verbosity() < 2) return;
+    const std::uint64_t raw = stats.raw_bytes;
+    const std::uint64_t packed = stats.compressed_bytes;
+    const double pct = raw ? 100.0 * static_cast<double>(packed) / static_cast<double>(raw) : 0.0;
+    const double speed = seconds > 0 ? static_cast<double>(raw) / seconds / 1e6 : 0.0;
+    char line[256];
+    if (mode == Mode::compress) {
+        std::snprintf(line, sizeof line, "%s: %s -> %s (%.2f%%), %.0f MB/s", name.c_str(), format_size(raw).c_str(),
+                      format_size(packed).c_str(), pct, speed);
+    } else {
+        std::snprintf(line, sizeof line, "%s: %s -> %s (%s), %.0f MB/s", name.c_str(), format_size(packed).c_str(),
+                      format_size(raw).c_str(), mode == Mode::test ? "OK" : "decoded", speed);
+    }
+    print_info(line);
+}
+
+}  // namespace
+
+std::string output_name_for(Mode mode, const std::string& input) {
+    if (mode == Mode::compress) return input + std::string(kSuffix);
+    if (!ends_with(input, kSuffix)) return {};
+    return input.substr(0, input.size() - kSuffix.size());
+}
+
+bool process_stream(const Options& options) {
+    const Mode mode = options.mode;
+    try {
+        std::optional<OutputFile> file;
+        int out_fd = STDOUT_FILENO;
+        std::string out_name = "stdout";
+        if (mode != Mode::test && !options.output.empty() && options.output != "-" && !options.to_stdout) {
+            if (!options.force && fs::exists(options.output))
+                throw IoError("already exists; not overwritten (use -f)", options.output);
+            file.emplace(options.output);
+            out_fd = file->fd();
+            out_name = options.output;
+        }
+        if (mode == Mode::compress && !file && ::isatty(out_fd) == 1 && !options.force)
+            throw UsageError("stdout is a terminal: not writing compressed data to it (use -o or a redirection)");
+        FdInput in(STDIN_FILENO, "stdin");
+        FdOutput fd_out(out_fd, out_name);
+        NullOutput null_out;
+        OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
+        Progress progress("stdin", 0);
+        const auto start = std::chrono::steady_clock::now();
+        const Stats stats = run_codec(mode, in, out, options, progress);
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+        if (file) file->commit(true);
+        print_summary("stdin", mode, stats, took.count());
+        return true;
+    } catch (const Error& e) {
+        print_error(e.path().empty() ? "stdin" : e.path(), e.what());
+        return false;
+    }
+}
+
+bool process_file(const std::string& input, const std::string& target, const Options& options) {
+    const Mode mode = options.mode;
+    try {
+        InputFd in{::open(input.c_str(), O_RDONLY | O_CLOEXEC)};
+        if (in.fd < 0) throw IoError(std::string("cannot open: ") + std::strerror(errno), input);
+        struct stat st {};
+        if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) throw IoError("not a regular file -- ignored", input);
+
+        const bool to_stdout = options.to_stdout || target == "-";
+        std::optional<OutputFile> file;
+        int out_fd = STDOUT_FILENO;
+        if (mode != Mode::test && !to_stdout) {
+            if (fs::exists(target)) {
+                if (fs::equivalent(target, input)) throw UsageError("output would overwrite the input", input);
+                if (!options.force) throw IoError("already exists; not overwritten (use -f)", target);
+            }
+            file.emplace(target);
+            out_fd = file->fd();
+        } else if (mode == Mode::compress && ::isatty(STDOUT_FILENO) == 1 && !options.force) {
+            throw UsageError("stdout is a terminal: not writing compressed data to it (use -o or a redirection)");
+        }
+
+        FdInput input_stream(in.fd, input);
+        FdOutput fd_out(out_fd, file ? target : std::string("stdout"));
+        NullOutput null_out;
+        OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
+        Progress progress(input, size_of(in.fd));
+        const auto start = std::chrono::steady_clock::now();
+        Stats stats;
+        try {
+            stats = run_codec(mode, input_stream, out, options, progress);
+        } catch (Error& e) {
+            if (e.path().empty()) e.set_path(input);
+            throw;
+        }
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+        if (file) {
+            file->copy_metadata_from(input);
+            file->commit(options.force);
+            file.reset();
+            if (options.remove_source) {
+                if (mode == Mode::compress) verify_compressed(target, stats, options);
+                if (::unlink(input.c_str()) != 0) throw IoError(std::string("cannot remove: ") + std::strerror(errno), input);
+            }
+        }
+        print_summary(input, mode, stats, took.count());
+        return true;
+    } catch (const Error& e) {
+        print_error(e.path().empty() ? input : e.path(), e.what());
+        return false;
+    } catch (const fs::filesystem_error& e) {
+        print_error(input, e.code().message());
+        return false;
+    }
+}
+
+int run_compress_or_decompress(const Options& options) {
+    if (!options.output.empty() && options.inputs.size() > 1)
+        throw UsageError("-o takes a single input file");
+    if (options.inputs.empty() || (options.inputs.size() == 1 && options.inputs[0] == "-"))
+        return process_stream(options) ? kExitOk : kExitError;
+
+    bool ok = true;
+    for (const std::string& input : options.inputs) {
+        if (input == "-") {
+            ok = process_stream(options) && ok;
+            continue;
+        }
+        std::error_code ec;
+        if (fs::is_directory(input, ec)) {
+            ok = process_directory(input, options) && ok;
+            continue;
+        }
+        std::string target = options.output;
+        if (target.empty()) {
+            target = output_name_for(options.mode, input);
+            if (target.empty() && options.mode == Mode::decompress && !options.to_stdout) {
+                print_error(input, "unknown suffix (expected .znn) -- ignored");
+                ok = false;
+                continue;
+            }
+        }
+        ok = process_file(input, target, options) && ok;
+    }
+    return ok ? kExitOk : kExitError;
+}
+
+}  // namespace znn::cli

@@ -1,0 +1,2 @@
+#include "commands.hpp"
+namespace znn::cli { int run_index(const Options&) { return kExitError; } }

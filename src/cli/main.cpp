@@ -1,0 +1,35 @@
+// znn: the command line. Parses arguments (cli.cpp) and runs one subcommand.
+#include <exception>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "console.hpp"
+#include "output_file.hpp"
+#include "znn/errors.hpp"
+
+int main(int argc, char** argv) {
+    using namespace znn::cli;
+    install_cleanup_handlers();
+    Options options;
+    if (const int code = parse_command_line(argc, argv, options); code >= 0) return code;
+    try {
+        switch (options.mode) {
+            case Mode::compress:
+            case Mode::decompress:
+            case Mode::test: return run_compress_or_decompress(options);
+            case Mode::list: return run_list(options);
+            case Mode::bench: return run_bench(options);
+            case Mode::index: return run_index(options);
+        }
+    } catch (const znn::UsageError& e) {
+        print_error(e.path(), e.what());
+        return kExitUsage;
+    } catch (const znn::Error& e) {
+        print_error(e.path(), e.what());
+        return kExitError;
+    } catch (const std::exception& e) {
+        print_error("", e.what());
+        return kExitError;
+    }
+    return kExitError;
+}

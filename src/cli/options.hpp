@@ -1,0 +1,35 @@
+// What the command line asked for, after parsing. Only src/cli knows argv.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "znn/znn.hpp"
+
+namespace znn::cli {
+
+enum class Mode { compress, decompress, test, list, bench, index };
+
+struct Options {
+    Mode mode = Mode::compress;
+    std::vector<std::string> inputs;
+    std::string output;       // -o
+    bool to_stdout = false;   // -c
+    bool force = false;       // -f
+    bool remove_source = false;  // --rm (-k, the default, clears it)
+    bool recursive = false;   // -r
+    int verbosity = 1;        // 0 quiet, 1 normal, 2 verbose
+    unsigned threads = 0;     // 0: all cores
+    DtypeChoice dtype = DtypeChoice::automatic;
+    std::size_t chunk_size = kDefaultChunkSize;
+    bool check_only = false;  // index --check
+    double bench_seconds = 1.0;
+};
+
+// Exit codes, as zstd: 0 success, 1 a data or I/O error, 2 a usage error.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+
+}  // namespace znn::cli

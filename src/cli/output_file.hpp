@@ -1,0 +1,36 @@
+// Output written to a temporary file beside its target and renamed into place only when
+// complete, so a failure, a full disk or Ctrl-C never leaves a partial file behind.
+#pragma once
+
+#include <string>
+
+namespace znn::cli {
+
+class OutputFile {
+public:
+    // Creates "<dir>/.<name>.XXXXXX.znn-tmp" next to target. Throws IoError.
+    explicit OutputFile(std::string target);
+    ~OutputFile();  // removes the temporary file unless committed
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+
+    int fd() const noexcept { return fd_; }
+    const std::string& temp_path() const noexcept { return temp_; }
+    // Copies permission bits and timestamps of source onto the output (best effort).
+    void copy_metadata_from(const std::string& source);
+    // Flushes, closes and renames into place; without `force`, refuses to replace a file
+    // that appeared meanwhile. Throws IoError.
+    void commit(bool force);
+
+private:
+    std::string target_;
+    std::string temp_;
+    int fd_ = -1;
+    bool committed_ = false;
+};
+
+// Installs SIGINT/SIGTERM/SIGHUP handlers that remove the live temporary file, then
+// re-raise the signal so the exit status says what happened.
+void install_cleanup_handlers();
+
+}  // namespace znn::cli

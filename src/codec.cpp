@@ -1,0 +1,219 @@
+#include "codec.hpp"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "huffman.hpp"
+#include "planes.hpp"
+#include "probe.hpp"
+#include "znn/errors.hpp"
+
+namespace znn {
+
+namespace {
+
+constexpr int kDataZstdLevel = 3;
+constexpr int kMetadataZstdLevel = 9;
+// zstd is tried on a sample first; it must beat Huffman on the sample by this factor.
+constexpr std::size_t kZstdSampleSize = 64 << 10;
+constexpr double kZstdSampleGain = 0.97;
+
+struct ZstdDeleter {
+    void operator()(ZSTD_CCtx* c) const noexcept { ZSTD_freeCCtx(c); }
+    void operator()(ZSTD_DCtx* d) const noexcept { ZSTD_freeDCtx(d); }
+};
+
+// Per-thread buffers and zstd contexts, reused across chunks so the hot path never
+// allocates or faults in fresh pages.
+struct Scratch {
+    std::array<std::vector<std::uint8_t>, kMaxPlanes> planes;
+    std::vector<std::uint8_t> zstd_out;
+    std::unique_ptr<ZSTD_CCtx, ZstdDeleter> cctx{ZSTD_createCCtx()};
+    std::unique_ptr<ZSTD_DCtx, ZstdDeleter> dctx{ZSTD_createDCtx()};
+};
+
+Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+}
+
+std::size_t zstd_compress(std::span<const std::uint8_t> src, int level, std::vector<std::uint8_t>& dst) {
+    Scratch& s = scratch();
+    dst.resize(ZSTD_compressBound(src.size()));
+    const std::size_t n = ZSTD_compressCCtx(s.cctx.get(), dst.data(), dst.size(), src.data(), src.size(), level);
+    if (ZSTD_isError(n)) return SIZE_MAX;
+    return n;
+}
+
+// Whether zstd might beat Huffman: data with repeats Huffman cannot see (integers,
+// text, mostly-zero planes). Dense float planes skip the trial, it would cost more than
+// the whole Huffman pass.
+bool worth_trying_zstd(const ChunkSpec& spec, Layout layout, const huffman::Histogram& counts, std::size_t n) {
+    if (spec.metadata || layout == Layout::bytes || layout == Layout::group2 || layout == Layout::group4 ||
+        layout == Layout::group8)
+        return true;
+    const auto top = *std::max_element(counts.begin(), counts.end());
+    return top > n / 2;
+}
+
+// Encodes one plane at dst (room for huffman::encode_bound(n) bytes or more).
+std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& spec,
+                                                Layout layout, std::uint8_t* dst) {
+    const std::size_t n = plane.size();
+    if (n == 0) return {PlaneCodec::stored, 0};
+    const huffman::Histogram counts = huffman::count_symbols(plane);
+    if (std::count(counts.begin(), counts.end(), 0u) == 255) {
+        dst[0] = plane[0];
+        return {PlaneCodec::constant, 1};
+    }
+    const huffman::CodeLengths lengths = huffman::build_code_lengths(counts);
+    const std::size_t huffman_estimate = huffman::estimate_size(counts, lengths, n);
+
+    if (worth_trying_zstd(spec, layout, counts, n)) {
+        const int level = spec.metadata ? kMetadataZstdLevel : kDataZstdLevel;
+        Scratch& s = scratch();
+        bool try_full = true;
+        if (n > 2 * kZstdSampleSize && !spec.metadata) {
+            const std::size_t sample = zstd_compress(plane.first(kZstdSampleSize), level, s.zstd_out);
+            const double scaled = static_cast<double>(std::min(huffman_estimate, n)) * static_cast<double>(kZstdSampleSize) / static_cast<double>(n);
+            try_full = static_cast<double>(sample) < scaled * kZstdSampleGain;
+        }
+        if (try_full) {
+            const std::size_t z = zstd_compress(plane, level, s.zstd_out);
+            if (z < n && z < huffman_estimate) {
+                std::memcpy(dst, s.zstd_out.data(), z);
+                return {PlaneCodec::zstd, z};
+            }
+        }
+    }
+    if (huffman_estimate < n) {
+        const std::size_t size = huffman::encode(plane, lengths, dst);
+        if (size < n) return {PlaneCodec::huffman, size};
+    }
+    std::memcpy(dst, plane.data(), n);
+    return {PlaneCodec::stored, n};
+}
+
+void store_chunk(std::span<const std::uint8_t> raw, ChunkHeader& header, std::vector<std::uint8_t>& block) {
+    header.layout = Layout::bytes;
+    header.phase = 0;
+    header.plane_count = 1;
+    header.codecs[0] = PlaneCodec::stored;
+    header.sizes[0] = raw.size();
+    block.resize(header.header_size() + raw.size());
+    write_chunk_header(header, block.data());
+    std::memcpy(block.data() + header.header_size(), raw.data(), raw.size());
+}
+
+}  // namespace
+
+std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec, std::vector<std::uint8_t>& block) {
+    ChunkHeader header;
+    header.raw_size = raw.size();
+    header.checksum = checksum_bytes(raw);
+    header.layout = spec.layout;
+    header.phase = spec.phase;
+    if (spec.probe) {
+        const ProbeResult guess = probe_layout(raw);
+        header.layout = guess.layout;
+        header.phase = guess.phase;
+    }
+    if (header.phase >= layout_width(header.layout)) header.phase = 0;
+    header.plane_count = static_cast<std::uint8_t>(layout_plane_count(header.layout));
+    const PlaneShape shape = plane_shape(header.layout, header.phase, raw.size());
+
+    // Planes: the bytes layout codes the input directly; others split into scratch first.
+    Scratch& s = scratch();
+    std::array<std::span<const std::uint8_t>, kMaxPlanes> planes;
+    if (header.layout == Layout::bytes) {
+        planes[0] = raw;
+    } else {
+        std::array<std::uint8_t*, kMaxPlanes> ptrs{};
+        for (unsigned i = 0; i < shape.count; ++i) {
+            s.planes[i].resize(shape.sizes[i]);
+            ptrs[i] = s.planes[i].data();
+        }
+        split_planes(header.layout, shape, raw, ptrs);
+        for (unsigned i = 0; i < shape.count; ++i) planes[i] = {s.planes[i].data(), shape.sizes[i]};
+    }
+
+    // Encode every plane straight into the block, behind room for the header.
+    std::size_t capacity = header.header_size();
+    for (unsigned i = 0; i < shape.count; ++i) capacity += std::max(huffman::encode_bound(shape.sizes[i]), shape.sizes[i] + 8);
+    block.resize(capacity);
+    std::size_t pos = header.header_size();
+    for (unsigned i = 0; i < shape.count; ++i) {
+        const auto [codec, size] = encode_plane(planes[i], spec, header.layout, block.data() + pos);
+        header.codecs[i] = codec;
+        header.sizes[i] = size;
+        pos += size;
+    }
+    if (pos - header.header_size() >= raw.size()) {
+        store_chunk(raw, header, block);  // incompressible: never grow by more than the header
+        return header.checksum;
+    }
+    block.resize(pos);
+    write_chunk_header(header, block.data());
+    return header.checksum;
+}
+
+ChunkHeader parse_chunk_header(std::span<const std::uint8_t> block) {
+    if (block.size() < kChunkPrefixSize) throw FormatError("truncated chunk header");
+    ChunkHeader header = parse_chunk_prefix(block.first<kChunkPrefixSize>());
+    if (block.size() < header.header_size()) throw FormatError("truncated chunk header");
+    parse_plane_entries(block.subspan(kChunkPrefixSize, kPlaneEntrySize * header.plane_count), header);
+    if (block.size() != header.block_size()) throw FormatError("corrupt chunk (size mismatch)");
+    return header;
+}
+
+namespace {
+
+void decode_plane(PlaneCodec codec, std::span<const std::uint8_t> payload, std::span<std::uint8_t> out) {
+    switch (codec) {
+        case PlaneCodec::stored:
+            if (payload.size() != out.size()) throw FormatError("corrupt chunk (stored plane size)");
+            std::memcpy(out.data(), payload.data(), out.size());
+            return;
+        case PlaneCodec::constant:
+            if (payload.size() != 1) throw FormatError("corrupt chunk (constant plane size)");
+            std::memset(out.data(), payload[0], out.size());
+            return;
+        case PlaneCodec::huffman:
+            if (!huffman::decode(payload, out)) throw FormatError("corrupt chunk (Huffman plane)");
+            return;
+        case PlaneCodec::zstd: {
+            const std::size_t n = ZSTD_decompressDCtx(scratch().dctx.get(), out.data(), out.size(), payload.data(),
+                                                      payload.size());
+            if (ZSTD_isError(n) || n != out.size()) throw FormatError("corrupt chunk (zstd plane)");
+            return;
+        }
+    }
+    throw FormatError("corrupt chunk (unknown plane codec)");
+}
+
+}  // namespace
+
+void decode_chunk(std::span<const std::uint8_t> block, const ChunkHeader& header, std::span<std::uint8_t> out) {
+    const PlaneShape shape = plane_shape(header.layout, header.phase, header.raw_size);
+    std::size_t pos = header.header_size();
+    if (header.layout == Layout::bytes) {
+        decode_plane(header.codecs[0], block.subspan(pos, header.sizes[0]), out);
+    } else {
+        Scratch& s = scratch();
+        std::array<const std::uint8_t*, kMaxPlanes> ptrs{};
+        for (unsigned i = 0; i < shape.count; ++i) {
+            auto& plane = s.planes[i];
+            if (plane.size() < shape.sizes[i]) plane.resize(shape.sizes[i]);
+            decode_plane(header.codecs[i], block.subspan(pos, header.sizes[i]), {plane.data(), shape.sizes[i]});
+            ptrs[i] = plane.data();
+            pos += header.sizes[i];
+        }
+        join_planes(header.layout, shape, ptrs, out);
+    }
+    if (checksum_bytes(out) != header.checksum) throw FormatError("checksum mismatch: corrupt chunk");
+}
+
+}  // namespace znn

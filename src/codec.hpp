@@ -1,0 +1,37 @@
+// Coding one chunk: split into planes, pick the cheapest codec per plane, assemble the
+// chunk block; and the reverse. No I/O, no threads: the pipeline calls these.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "format.hpp"
+#include "znn/layout.hpp"
+
+namespace znn {
+
+// How the reader wants a chunk coded.
+struct ChunkSpec {
+    Layout layout = Layout::bytes;
+    std::uint8_t phase = 0;
+    bool probe = false;     // choose layout and phase from the data itself
+    bool metadata = false;  // headers and the like: worth a stronger zstd level
+};
+
+// Encodes raw (1..kMaxChunkSize bytes) into a complete chunk block, replacing block's
+// contents. Returns the chunk's XXH3-64 checksum.
+std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec,
+                           std::vector<std::uint8_t>& block);
+
+// Decodes a complete chunk block whose header was parsed into `header`; out must be
+// header.raw_size bytes. Throws FormatError if the payload is corrupt or the checksum
+// does not match.
+void decode_chunk(std::span<const std::uint8_t> block, const ChunkHeader& header,
+                  std::span<std::uint8_t> out);
+
+// Parses a complete chunk block's header (prefix and plane entries), checking that the
+// block is exactly as long as the header says. Throws FormatError.
+ChunkHeader parse_chunk_header(std::span<const std::uint8_t> block);
+
+}  // namespace znn

@@ -1,0 +1,96 @@
+// The .znn v1 container: frame header, chunk blocks, seek table, footer.
+// Byte-exact specification: man/znn.5. Every integer is little-endian.
+//
+//   frame   = header(8) chunk-block* seek-block
+//   header  = 89 5A 4E 4E | u8 version=1 | u8 flags=0 | u16 reserved=0
+//   chunk   = u8 type=0x01 | u8 layout | u8 phase | u8 planes P | u64 raw size
+//             | u64 XXH3-64(raw) | P x (u8 codec, u64 size) | plane payloads
+//   seek    = u8 type=0x02 | 7 reserved bytes | N x (u64 block size, u64 raw size) | footer
+//   footer  = u64 N | u64 content size | u64 content checksum | u64 frame size | 4E 4E 5A 89
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "planes.hpp"
+#include "znn/layout.hpp"
+
+namespace znn {
+
+inline constexpr std::array<std::uint8_t, 4> kFrameMagic = {0x89, 'Z', 'N', 'N'};
+inline constexpr std::array<std::uint8_t, 4> kFooterMagic = {'N', 'N', 'Z', 0x89};
+inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr std::size_t kFrameHeaderSize = 8;
+inline constexpr std::uint8_t kChunkBlockType = 0x01;
+inline constexpr std::uint8_t kSeekBlockType = 0x02;
+inline constexpr std::size_t kChunkPrefixSize = 20;
+inline constexpr std::size_t kPlaneEntrySize = 9;
+inline constexpr std::size_t kSeekHeaderSize = 8;
+inline constexpr std::size_t kSeekEntrySize = 16;
+inline constexpr std::size_t kFooterSize = 36;
+
+enum class PlaneCodec : std::uint8_t { stored = 0, constant = 1, huffman = 2, zstd = 3 };
+inline constexpr int kPlaneCodecCount = 4;
+
+struct ChunkHeader {
+    Layout layout = Layout::bytes;
+    std::uint8_t phase = 0;
+    std::uint8_t plane_count = 1;
+    std::uint64_t raw_size = 0;
+    std::uint64_t checksum = 0;
+    std::array<PlaneCodec, kMaxPlanes> codecs{};
+    std::array<std::uint64_t, kMaxPlanes> sizes{};
+
+    std::size_t header_size() const noexcept { return kChunkPrefixSize + kPlaneEntrySize * plane_count; }
+    std::uint64_t payload_size() const noexcept;
+    std::uint64_t block_size() const noexcept { return header_size() + payload_size(); }
+};
+
+struct SeekEntry {
+    std::uint64_t block_size = 0;
+    std::uint64_t raw_size = 0;
+};
+
+struct Footer {
+    std::uint64_t chunk_count = 0;
+    std::uint64_t content_size = 0;
+    std::uint64_t content_checksum = 0;
+    std::uint64_t frame_size = 0;
+};
+
+void write_frame_header(std::vector<std::uint8_t>& out);
+// Throws FormatError naming what is wrong (not znn, legacy ZipNN, unknown version).
+void check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> header);
+
+std::size_t write_chunk_header(const ChunkHeader& header, std::uint8_t* out) noexcept;
+// Parses the fixed 20-byte prefix; the plane entries are read by parse_plane_entries.
+// Throws FormatError on an unknown block type, layout, phase or plane count, or a raw size
+// over kMaxChunkSize.
+ChunkHeader parse_chunk_prefix(std::span<const std::uint8_t, kChunkPrefixSize> prefix);
+void parse_plane_entries(std::span<const std::uint8_t> entries, ChunkHeader& header);
+
+// The seek block: type byte, reserved bytes, entries, footer.
+void write_seek_block(const std::vector<SeekEntry>& entries, const Footer& footer,
+                      std::vector<std::uint8_t>& out);
+SeekEntry parse_seek_entry(const std::uint8_t* p) noexcept;
+Footer parse_footer(std::span<const std::uint8_t, kFooterSize> bytes);  // throws FormatError
+
+// The content checksum: XXH3-64 over (u64 raw size, u64 chunk checksum) of every chunk.
+class ContentChecksum {
+public:
+    ContentChecksum();
+    ~ContentChecksum();
+    ContentChecksum(const ContentChecksum&) = delete;
+    ContentChecksum& operator=(const ContentChecksum&) = delete;
+    void add(std::uint64_t raw_size, std::uint64_t chunk_checksum) noexcept;
+    std::uint64_t digest() const noexcept;
+
+private:
+    void* state_;
+};
+
+std::uint64_t checksum_bytes(std::span<const std::uint8_t> data) noexcept;
+
+}  // namespace znn

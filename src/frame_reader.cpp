@@ -1,0 +1,94 @@
+#include "frame_reader.hpp"
+
+#include <array>
+#include <memory>
+
+#include "codec.hpp"
+#include "znn/errors.hpp"
+
+namespace znn {
+
+void FrameReader::read_exact(std::uint8_t* out, std::size_t size) {
+    const std::size_t got = read_fully(in_, {out, size});
+    bytes_read_ += got;
+    if (got != size) throw FormatError("truncated input (unexpected end of file)");
+}
+
+bool FrameReader::start_frame() {
+    std::array<std::uint8_t, kFrameHeaderSize> header{};
+    const std::size_t got = read_fully(in_, header);
+    bytes_read_ += got;
+    if (got == 0) {
+        if (frames_ == 0) throw FormatError("empty input: not a .znn file");
+        return false;  // clean end after the last frame
+    }
+    if (got < 4) throw FormatError("not a .znn file (too short)");
+    if (got < header.size()) {
+        check_frame_header(header);  // a better message when the magic is already wrong
+        throw FormatError("truncated input (unexpected end of file)");
+    }
+    check_frame_header(header);
+    in_frame_ = true;
+    frame_start_ = bytes_read_ - header.size();
+    seen_.clear();
+    content_size_ = 0;
+    content_checksum_ = std::make_unique<ContentChecksum>();
+    return true;
+}
+
+// Reads the seek block and checks it and the footer against the chunks that were read.
+void FrameReader::finish_frame() {
+    std::array<std::uint8_t, kSeekHeaderSize - 1> reserved{};
+    read_exact(reserved.data(), reserved.size());
+    for (auto b : reserved)
+        if (b != 0) throw FormatError("corrupt seek table (reserved bytes set)");
+    std::array<std::uint8_t, kSeekEntrySize> entry{};
+    for (const SeekEntry& expected : seen_) {
+        read_exact(entry.data(), entry.size());
+        const SeekEntry e = parse_seek_entry(entry.data());
+        if (e.block_size != expected.block_size || e.raw_size != expected.raw_size)
+            throw FormatError("corrupt seek table (entry does not match its chunk)");
+    }
+    std::array<std::uint8_t, kFooterSize> bytes{};
+    read_exact(bytes.data(), bytes.size());
+    const Footer footer = parse_footer(bytes);
+    if (footer.chunk_count != seen_.size()) throw FormatError("corrupt footer (chunk count)");
+    if (footer.content_size != content_size_) throw FormatError("corrupt footer (content size)");
+    if (footer.frame_size != bytes_read_ - frame_start_) throw FormatError("corrupt footer (frame size)");
+    if (footer.content_checksum != content_checksum_->digest())
+        throw FormatError("content checksum mismatch: chunks missing, reordered or corrupt");
+    in_frame_ = false;
+    ++frames_;
+}
+
+bool FrameReader::next(DecodeTask& task) {
+    for (;;) {
+        if (!in_frame_ && !start_frame()) return false;
+        std::uint8_t type = 0;
+        read_exact(&type, 1);
+        if (type == kSeekBlockType) {
+            finish_frame();
+            continue;
+        }
+        std::array<std::uint8_t, kChunkPrefixSize> prefix{};
+        prefix[0] = type;
+        read_exact(prefix.data() + 1, prefix.size() - 1);
+        ChunkHeader header = parse_chunk_prefix(prefix);
+        // Read the plane table, then the payload it announces (each size already bounded).
+        task.block.resize(header.header_size());
+        std::copy(prefix.begin(), prefix.end(), task.block.begin());
+        read_exact(task.block.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize);
+        parse_plane_entries({task.block.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize},
+                            header);
+        const std::uint64_t block_size = header.block_size();
+        task.block.resize(block_size);
+        read_exact(task.block.data() + header.header_size(), block_size - header.header_size());
+        seen_.push_back({block_size, header.raw_size});
+        content_size_ += header.raw_size;
+        content_checksum_->add(header.raw_size, header.checksum);
+        task.header = header;
+        return true;
+    }
+}
+
+}  // namespace znn

@@ -1,0 +1,43 @@
+// The decompression reader: walks concatenated frames block by block and checks the
+// frame structure (seek table, footer, sizes, content checksum) as it goes. Chunk
+// payloads are decoded and verified later, by the workers.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "format.hpp"
+#include "znn/stream.hpp"
+
+namespace znn {
+
+struct DecodeTask {
+    std::vector<std::uint8_t> block;  // a complete chunk block; empty for an end-of-frame marker
+    ChunkHeader header;
+};
+
+class FrameReader {
+public:
+    explicit FrameReader(InputStream& in) : in_(in) {}
+    // Fills task with the next chunk block; false after the last frame. Throws FormatError
+    // on a corrupt or truncated stream, IoError.
+    bool next(DecodeTask& task);
+    std::uint64_t frames() const noexcept { return frames_; }
+    std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+
+private:
+    bool start_frame();
+    void finish_frame();
+    void read_exact(std::uint8_t* out, std::size_t size);
+
+    InputStream& in_;
+    bool in_frame_ = false;
+    std::uint64_t frames_ = 0;
+    std::uint64_t bytes_read_ = 0;
+    std::uint64_t frame_start_ = 0;
+    std::vector<SeekEntry> seen_;  // what the chunks of this frame really were
+    std::uint64_t content_size_ = 0;
+    std::unique_ptr<ContentChecksum> content_checksum_;
+};
+
+}  // namespace znn

@@ -1,0 +1,196 @@
+// Huffman decoding: a multi-symbol lookup table and a 4-stream interleaved decoder.
+//
+// Every 11-bit window of a stream indexes a table entry that holds all the symbols
+// whose codes fit entirely inside the window (up to 4), their total length and count.
+// Exponent planes average under 3 bits a symbol, so one lookup usually yields 3-4
+// symbols. Four streams are decoded in lockstep so their lookups overlap in the CPU.
+#include <array>
+
+#include "bytes_io.hpp"
+#include "huffman.hpp"
+#include "huffman_table.hpp"
+
+namespace znn::huffman {
+
+namespace {
+
+constexpr unsigned kTableBits = kMaxCodeLength;
+constexpr unsigned kWindowShift = 64 - kTableBits;
+
+// Entry: bits 0-31 up to four symbols, 32-39 their total length, 40-47 their count,
+// 48-55 the length of the first symbol alone (for the careful tail decoder).
+using Entry = std::uint64_t;
+using DecodeTable = std::array<Entry, 1u << kTableBits>;
+
+Entry make_entry(std::uint32_t symbols, unsigned total, unsigned count, unsigned first) {
+    return Entry{symbols} | (Entry{total} << 32) | (Entry{count} << 40) | (Entry{first} << 48);
+}
+
+bool build_decode_table(const CodeLengths& lengths, DecodeTable& table) noexcept {
+    std::array<std::uint16_t, 256> codes{};
+    if (!assign_canonical_codes(lengths, codes)) return false;
+    // single[w]: (length << 8) | symbol of the code that prefixes window w; 0 if none.
+    std::array<std::uint16_t, 1u << kTableBits> single{};
+    for (unsigned s = 0; s < 256; ++s) {
+        const unsigned len = lengths[s];
+        if (len == 0) continue;
+        const unsigned first = static_cast<unsigned>(codes[s]) << (kTableBits - len);
+        const unsigned span = 1u << (kTableBits - len);
+        for (unsigned w = first; w < first + span; ++w) single[w] = static_cast<std::uint16_t>((len << 8) | s);
+    }
+    for (unsigned w = 0; w < table.size(); ++w) {
+        if (single[w] == 0) {
+            // A window no code reaches (incomplete code): consume bits so decoding ends;
+            // the stream-length check then reports the corruption.
+            table[w] = make_entry(0, kTableBits, 1, kTableBits);
+            continue;
+        }
+        std::uint32_t symbols = 0;
+        unsigned total = 0;
+        unsigned count = 0;
+        while (count < 4) {
+            const unsigned e = single[(w << total) & ((1u << kTableBits) - 1)];
+            const unsigned len = e >> 8;
+            if (len == 0 || len > kTableBits - total) break;
+            symbols |= (e & 0xFFu) << (8 * count);
+            total += len;
+            ++count;
+        }
+        table[w] = make_entry(symbols, total, count, single[w] >> 8);
+    }
+    return true;
+}
+
+// One backward bitstream. `bits` holds the 8 bytes at `ptr`; `consumed` counts the bits
+// already used from its top. Streams shorter than 8 bytes are copied into `padded` behind
+// zero bytes so every load stays inside memory we own; `pad_bits` says how many bits
+// of that zero prefix are not part of the stream.
+struct Stream {
+    const std::uint8_t* start = nullptr;
+    const std::uint8_t* ptr = nullptr;
+    std::uint64_t bits = 0;
+    unsigned consumed = 0;
+    unsigned pad_bits = 0;
+    std::array<std::uint8_t, 8> padded{};
+
+    bool init(const std::uint8_t* begin, std::size_t size) noexcept {
+        if (size == 0 || begin[size - 1] == 0) return false;  // no end mark
+        if (size >= 8) {
+            start = begin;
+            ptr = begin + size - 8;
+        } else {
+            padded.fill(0);
+            for (std::size_t k = 0; k < size; ++k) padded[8 - size + k] = begin[k];
+            start = ptr = padded.data();
+            pad_bits = static_cast<unsigned>(8 * (8 - size));
+        }
+        bits = load_le<std::uint64_t>(ptr);
+        consumed = static_cast<unsigned>(__builtin_clzll(bits)) + 1;  // skip zeros + end mark
+        return true;
+    }
+
+    // Moves back over whole consumed bytes, never before start.
+    void reload() noexcept {
+        std::size_t back = consumed >> 3;
+        const auto room = static_cast<std::size_t>(ptr - start);
+        if (back > room) back = room;
+        ptr -= back;
+        consumed -= static_cast<unsigned>(back * 8);
+        bits = load_le<std::uint64_t>(ptr);
+    }
+
+    // True when every bit of the stream, and no more, has been used.
+    bool finished() const noexcept {
+        const auto unread = static_cast<std::int64_t>(ptr - start) * 8 + 64 - std::int64_t{consumed} -
+                            std::int64_t{pad_bits};
+        return unread == 0;
+    }
+};
+
+// Decodes one symbol at a time until out reaches end; used for the last few symbols.
+bool decode_tail(Stream& s, const DecodeTable& table, std::uint8_t* out, std::uint8_t* end) noexcept {
+    while (out < end) {
+        s.reload();
+        if (s.consumed >= 64) return false;
+        const Entry e = table[(s.bits << s.consumed) >> kWindowShift];
+        *out++ = static_cast<std::uint8_t>(e);
+        s.consumed += static_cast<unsigned>(e >> 48) & 0xFF;
+    }
+    s.reload();
+    return s.finished();
+}
+
+bool decode_block(std::span<const std::uint8_t> block, const DecodeTable& table, std::uint8_t* out,
+                  std::size_t n) noexcept {
+    if (block.size() < 6) return false;
+    std::array<std::size_t, 4> sizes{};
+    std::size_t known = 6;
+    for (unsigned j = 0; j < 3; ++j) {
+        sizes[j] = load_le<std::uint16_t>(block.data() + 2 * j);
+        known += sizes[j];
+    }
+    if (known >= block.size()) return false;
+    sizes[3] = block.size() - known;
+
+    std::array<Stream, 4> s;
+    std::array<std::uint8_t*, 4> op{};
+    std::array<std::uint8_t*, 4> op_end{};
+    const std::uint8_t* p = block.data() + 6;
+    for (unsigned j = 0; j < 4; ++j) {
+        if (!s[j].init(p, sizes[j])) return false;
+        p += sizes[j];
+        const auto [a, b] = stream_range(n, j);
+        op[j] = out + a;
+        op_end[j] = out + b;
+    }
+
+    // Fast loop: each round reloads every stream once (leaving >= 57 bits) and does five
+    // lookups of <= 11 bits each, writing <= 20 symbols, so nothing needs checking inside.
+    auto can_run = [&] {
+        for (unsigned j = 0; j < 4; ++j) {
+            if (s[j].ptr - s[j].start < 8 || op_end[j] - op[j] < 20) return false;
+        }
+        return true;
+    };
+    while (can_run()) {
+        for (unsigned j = 0; j < 4; ++j) {
+            s[j].ptr -= s[j].consumed >> 3;
+            s[j].consumed &= 7;
+            s[j].bits = load_le<std::uint64_t>(s[j].ptr);
+        }
+        for (unsigned k = 0; k < 5; ++k) {
+            for (unsigned j = 0; j < 4; ++j) {
+                const Entry e = table[(s[j].bits << s[j].consumed) >> kWindowShift];
+                store_le<std::uint32_t>(op[j], static_cast<std::uint32_t>(e));
+                op[j] += (e >> 40) & 0xFF;
+                s[j].consumed += static_cast<unsigned>(e >> 32) & 0xFF;
+            }
+        }
+    }
+    for (unsigned j = 0; j < 4; ++j) {
+        if (!decode_tail(s[j], table, op[j], op_end[j])) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool decode(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
+    CodeLengths lengths;
+    std::size_t pos = read_table(in, lengths);
+    if (pos == 0) return false;
+    DecodeTable table;
+    if (!build_decode_table(lengths, table)) return false;
+    for (std::size_t start = 0; start < out.size(); start += kBlockSymbols) {
+        const std::size_t n = std::min(kBlockSymbols, out.size() - start);
+        if (in.size() - pos < 4) return false;
+        const std::size_t size = load_le<std::uint32_t>(in.data() + pos);
+        pos += 4;
+        if (size > in.size() - pos) return false;
+        if (!decode_block(in.subspan(pos, size), table, out.data() + start, n)) return false;
+        pos += size;
+    }
+    return pos == in.size();
+}
+
+}  // namespace znn::huffman

@@ -1,0 +1,201 @@
+// Huffman encoding: histogram, length-limited code lengths, and the 4-stream bit writer.
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "bytes_io.hpp"
+#include "huffman.hpp"
+#include "huffman_table.hpp"
+
+namespace znn::huffman {
+
+Histogram count_symbols(std::span<const std::uint8_t> data) noexcept {
+    // Four sub-histograms break the store-to-load dependency when neighbours repeat,
+    // which they do constantly in exponent planes.
+    std::array<std::array<std::uint32_t, 256>, 4> sub{};
+    const std::uint8_t* p = data.data();
+    std::size_t n = data.size();
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const auto a = load_le<std::uint64_t>(p + i);
+        const auto b = load_le<std::uint64_t>(p + i + 8);
+        for (unsigned k = 0; k < 64; k += 16) {
+            ++sub[0][(a >> k) & 0xFF];
+            ++sub[1][(a >> (k + 8)) & 0xFF];
+            ++sub[2][(b >> k) & 0xFF];
+            ++sub[3][(b >> (k + 8)) & 0xFF];
+        }
+    }
+    for (; i < n; ++i) ++sub[0][p[i]];
+    Histogram h{};
+    for (unsigned s = 0; s < 256; ++s) h[s] = sub[0][s] + sub[1][s] + sub[2][s] + sub[3][s];
+    return h;
+}
+
+namespace {
+
+struct Leaf {
+    std::uint32_t count;
+    std::uint8_t symbol;
+};
+
+// Plain Huffman depths by the two-queue method over leaves sorted by count.
+void compute_depths(const std::vector<Leaf>& leaves, CodeLengths& lengths) {
+    const std::size_t n = leaves.size();
+    std::vector<std::uint64_t> weight(2 * n - 1);
+    std::vector<std::uint32_t> parent(2 * n - 1, 0);
+    for (std::size_t k = 0; k < n; ++k) weight[k] = leaves[k].count;
+    std::size_t next_leaf = 0;
+    std::size_t next_inner = n;
+    auto take_smallest = [&](std::size_t created) {
+        if (next_leaf < n && (next_inner >= created || weight[next_leaf] <= weight[next_inner]))
+            return next_leaf++;
+        return next_inner++;
+    };
+    for (std::size_t node = n; node < 2 * n - 1; ++node) {
+        const std::size_t a = take_smallest(node);
+        const std::size_t b = take_smallest(node);
+        weight[node] = weight[a] + weight[b];
+        parent[a] = parent[b] = static_cast<std::uint32_t>(node);
+    }
+    std::vector<std::uint32_t> depth(2 * n - 1, 0);
+    for (std::size_t node = 2 * n - 1; node-- > 0;) {
+        if (node != 2 * n - 2) depth[node] = depth[parent[node]] + 1;
+    }
+    for (std::size_t k = 0; k < n; ++k)
+        lengths[leaves[k].symbol] = static_cast<std::uint8_t>(std::min<std::uint32_t>(depth[k], 255));
+}
+
+// Caps lengths at kMaxCodeLength and restores the Kraft inequality by lengthening the
+// cheapest codes, then spends any slack on shortening the most frequent ones.
+void limit_lengths(const std::vector<Leaf>& by_count, CodeLengths& lengths) {
+    constexpr unsigned L = kMaxCodeLength;
+    constexpr std::uint32_t kFull = 1u << L;
+    std::uint32_t kraft = 0;
+    for (const Leaf& leaf : by_count) {
+        auto& len = lengths[leaf.symbol];
+        if (len > L) len = L;
+        kraft += 1u << (L - len);
+    }
+    while (kraft > kFull) {
+        // Lengthening the longest code that is still short of L costs the least bits.
+        int best = -1;
+        for (std::size_t k = 0; k < by_count.size(); ++k) {  // ascending count
+            const auto len = lengths[by_count[k].symbol];
+            if (len < L && (best < 0 || len > lengths[by_count[static_cast<std::size_t>(best)].symbol]))
+                best = static_cast<int>(k);
+        }
+        auto& len = lengths[by_count[static_cast<std::size_t>(best)].symbol];
+        kraft -= 1u << (L - len - 1);
+        ++len;
+    }
+    for (std::size_t k = by_count.size(); k-- > 0;) {  // most frequent first
+        auto& len = lengths[by_count[k].symbol];
+        while (len > 1 && kraft + (1u << (L - len)) <= kFull) {
+            kraft += 1u << (L - len);
+            --len;
+        }
+    }
+}
+
+}  // namespace
+
+CodeLengths build_code_lengths(const Histogram& counts) noexcept {
+    CodeLengths lengths{};
+    std::vector<Leaf> leaves;
+    leaves.reserve(256);
+    for (unsigned s = 0; s < 256; ++s)
+        if (counts[s] != 0) leaves.push_back({counts[s], static_cast<std::uint8_t>(s)});
+    if (leaves.empty()) return lengths;
+    if (leaves.size() == 1) {
+        lengths[leaves[0].symbol] = 1;
+        return lengths;
+    }
+    std::stable_sort(leaves.begin(), leaves.end(),
+                     [](const Leaf& a, const Leaf& b) { return a.count < b.count; });
+    compute_depths(leaves, lengths);
+    const auto longest = *std::max_element(lengths.begin(), lengths.end());
+    if (longest > kMaxCodeLength) limit_lengths(leaves, lengths);
+    return lengths;
+}
+
+std::size_t estimate_size(const Histogram& counts, const CodeLengths& lengths,
+                          std::size_t symbols) noexcept {
+    std::uint64_t bits = 0;
+    for (unsigned s = 0; s < 256; ++s) bits += std::uint64_t{counts[s]} * lengths[s];
+    const std::size_t blocks = (symbols + kBlockSymbols - 1) / kBlockSymbols;
+    return table_size(lengths) + blocks * (kBlockHeaderSize + 4) + static_cast<std::size_t>(bits / 8);
+}
+
+std::size_t encode_bound(std::size_t symbols) noexcept {
+    const std::size_t blocks = (symbols + kBlockSymbols - 1) / kBlockSymbols;
+    return kMaxTableSize + blocks * (kBlockHeaderSize + 4) + symbols * kMaxCodeLength / 8 + 16;
+}
+
+namespace {
+
+// Writes one stream: symbols in reverse order, so the backward-reading decoder meets
+// them in forward order; then the 1-bit end mark. Needs 8 bytes of slack after the end.
+std::uint8_t* encode_stream(const std::uint8_t* begin, const std::uint8_t* end,
+                            const std::uint32_t* code_table, std::uint8_t* out) noexcept {
+    std::uint64_t acc = 0;
+    unsigned used = 0;
+    auto put = [&](std::uint8_t symbol) {
+        const std::uint32_t e = code_table[symbol];
+        acc |= std::uint64_t{e & 0xFFFF} << used;
+        used += e >> 16;
+    };
+    auto flush = [&] {
+        store_le<std::uint64_t>(out, acc);
+        out += used >> 3;
+        acc = (used >= 64) ? 0 : acc >> (used & ~7u);
+        used &= 7;
+    };
+    const std::uint8_t* p = end;
+    // 4 codes of at most 11 bits on top of at most 7 pending bits never overflow 64.
+    while (p - begin >= 4) {
+        put(p[-1]);
+        put(p[-2]);
+        put(p[-3]);
+        put(p[-4]);
+        p -= 4;
+        flush();
+    }
+    while (p > begin) put(*--p);
+    acc |= std::uint64_t{1} << used;  // end mark
+    used += 1;
+    flush();
+    if (used > 0) ++out;
+    return out;
+}
+
+}  // namespace
+
+std::size_t encode(std::span<const std::uint8_t> symbols, const CodeLengths& lengths,
+                   std::uint8_t* out) noexcept {
+    std::array<std::uint16_t, 256> codes{};
+    assign_canonical_codes(lengths, codes);
+    std::array<std::uint32_t, 256> code_table{};
+    for (unsigned s = 0; s < 256; ++s) code_table[s] = codes[s] | (std::uint32_t{lengths[s]} << 16);
+
+    std::uint8_t* p = out + write_table(lengths, out);
+    const std::uint8_t* data = symbols.data();
+    for (std::size_t start = 0; start < symbols.size(); start += kBlockSymbols) {
+        const std::size_t n = std::min(kBlockSymbols, symbols.size() - start);
+        std::uint8_t* block = p;
+        std::uint8_t* stream = block + kBlockHeaderSize;
+        std::array<std::size_t, 4> sizes{};
+        for (unsigned j = 0; j < 4; ++j) {
+            const auto [a, b] = stream_range(n, j);
+            std::uint8_t* stream_end = encode_stream(data + start + a, data + start + b, code_table.data(), stream);
+            sizes[j] = static_cast<std::size_t>(stream_end - stream);
+            stream = stream_end;
+        }
+        store_le<std::uint32_t>(block, static_cast<std::uint32_t>(stream - block - 4));
+        for (unsigned j = 0; j < 3; ++j) store_le<std::uint16_t>(block + 4 + 2 * j, static_cast<std::uint16_t>(sizes[j]));
+        p = stream;
+    }
+    return static_cast<std::size_t>(p - out);
+}
+
+}  // namespace znn::huffman

@@ -1,0 +1,170 @@
+#include "planes.hpp"
+
+#include <cstring>
+
+#include "bytes_io.hpp"
+
+namespace znn {
+
+unsigned layout_width(Layout layout) noexcept {
+    switch (layout) {
+        case Layout::bytes: return 1;
+        case Layout::bf16:
+        case Layout::fp16:
+        case Layout::group2: return 2;
+        case Layout::fp32:
+        case Layout::group4: return 4;
+        case Layout::group8: return 8;
+    }
+    return 1;
+}
+
+std::string_view layout_name(Layout layout) noexcept {
+    switch (layout) {
+        case Layout::bytes: return "bytes";
+        case Layout::bf16: return "bf16";
+        case Layout::fp16: return "fp16";
+        case Layout::fp32: return "fp32";
+        case Layout::group2: return "int16";
+        case Layout::group4: return "int32";
+        case Layout::group8: return "int64";
+    }
+    return "?";
+}
+
+std::optional<Layout> layout_from_id(std::uint8_t id) noexcept {
+    if (id >= kLayoutCount) return std::nullopt;
+    return static_cast<Layout>(id);
+}
+
+std::optional<DtypeChoice> parse_dtype(std::string_view text) noexcept {
+    if (text == "auto") return DtypeChoice::automatic;
+    if (text == "bytes") return DtypeChoice::bytes;
+    if (text == "bf16") return DtypeChoice::bf16;
+    if (text == "fp16") return DtypeChoice::fp16;
+    if (text == "fp32") return DtypeChoice::fp32;
+    if (text == "fp8") return DtypeChoice::fp8;
+    return std::nullopt;
+}
+
+PlaneShape plane_shape(Layout layout, unsigned phase, std::size_t size) noexcept {
+    PlaneShape shape;
+    const unsigned w = layout_width(layout);
+    shape.count = w;
+    shape.leading = std::min<std::size_t>(phase, size);
+    shape.elements = (size - shape.leading) / w;
+    for (unsigned i = 0; i < w; ++i) shape.sizes[i] = shape.elements;
+    shape.sizes[w - 1] += size - shape.elements * w;
+    return shape;
+}
+
+namespace {
+
+// The bit shuffles. BF16 s|eeeeeeee|mmmmmmm -> exponent byte, sign<<7|mantissa.
+// FP32 s|e8|m23 -> exponent byte, sign<<7|m[22:16], m[15:8], m[7:0].
+
+void split_bf16(const std::uint8_t* src, std::size_t k, std::uint8_t* e, std::uint8_t* sm) noexcept {
+    for (std::size_t i = 0; i < k; ++i) {
+        const auto v = load_le<std::uint16_t>(src + 2 * i);
+        e[i] = static_cast<std::uint8_t>(v >> 7);
+        sm[i] = static_cast<std::uint8_t>(((v >> 8) & 0x80) | (v & 0x7F));
+    }
+}
+
+void join_bf16(const std::uint8_t* e, const std::uint8_t* sm, std::size_t k, std::uint8_t* dst) noexcept {
+    for (std::size_t i = 0; i < k; ++i) {
+        const unsigned v = (unsigned{sm[i] & 0x80u} << 8) | (unsigned{e[i]} << 7) | (sm[i] & 0x7Fu);
+        store_le<std::uint16_t>(dst + 2 * i, static_cast<std::uint16_t>(v));
+    }
+}
+
+void split_fp32(const std::uint8_t* src, std::size_t k, const std::array<std::uint8_t*, kMaxPlanes>& p) noexcept {
+    std::uint8_t* p0 = p[0];
+    std::uint8_t* p1 = p[1];
+    std::uint8_t* p2 = p[2];
+    std::uint8_t* p3 = p[3];
+    for (std::size_t i = 0; i < k; ++i) {
+        const auto v = load_le<std::uint32_t>(src + 4 * i);
+        p0[i] = static_cast<std::uint8_t>(v >> 23);
+        p1[i] = static_cast<std::uint8_t>(((v >> 24) & 0x80) | ((v >> 16) & 0x7F));
+        p2[i] = static_cast<std::uint8_t>(v >> 8);
+        p3[i] = static_cast<std::uint8_t>(v);
+    }
+}
+
+void join_fp32(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_t k, std::uint8_t* dst) noexcept {
+    const std::uint8_t* p0 = p[0];
+    const std::uint8_t* p1 = p[1];
+    const std::uint8_t* p2 = p[2];
+    const std::uint8_t* p3 = p[3];
+    for (std::size_t i = 0; i < k; ++i) {
+        const std::uint32_t v = (std::uint32_t{p1[i] & 0x80u} << 24) | (std::uint32_t{p0[i]} << 23) |
+                                (std::uint32_t{p1[i] & 0x7Fu} << 16) | (std::uint32_t{p2[i]} << 8) | p3[i];
+        store_le<std::uint32_t>(dst + 4 * i, v);
+    }
+}
+
+// Byte grouping: plane b holds byte `order[b]` of every element.
+template <unsigned W>
+void split_bytes(const std::uint8_t* src, std::size_t k, const std::array<std::uint8_t*, kMaxPlanes>& p,
+                 const std::array<unsigned, W>& order) noexcept {
+    for (unsigned b = 0; b < W; ++b) {
+        std::uint8_t* out = p[b];
+        const std::uint8_t* in = src + order[b];
+        for (std::size_t i = 0; i < k; ++i) out[i] = in[W * i];
+    }
+}
+
+template <unsigned W>
+void join_bytes(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_t k, std::uint8_t* dst,
+                const std::array<unsigned, W>& order) noexcept {
+    for (unsigned b = 0; b < W; ++b) {
+        const std::uint8_t* in = p[b];
+        std::uint8_t* out = dst + order[b];
+        for (std::size_t i = 0; i < k; ++i) out[W * i] = in[i];
+    }
+}
+
+}  // namespace
+
+void split_planes(Layout layout, const PlaneShape& shape, std::span<const std::uint8_t> raw,
+                  const std::array<std::uint8_t*, kMaxPlanes>& planes) noexcept {
+    const std::size_t k = shape.elements;
+    const std::uint8_t* src = raw.data() + shape.leading;
+    switch (layout) {
+        case Layout::bytes: std::memcpy(planes[0], src, k); break;
+        case Layout::bf16: split_bf16(src, k, planes[0], planes[1]); break;
+        case Layout::fp16: split_bytes<2>(src, k, planes, {1, 0}); break;
+        case Layout::fp32: split_fp32(src, k, planes); break;
+        case Layout::group2: split_bytes<2>(src, k, planes, {0, 1}); break;
+        case Layout::group4: split_bytes<4>(src, k, planes, {0, 1, 2, 3}); break;
+        case Layout::group8: split_bytes<8>(src, k, planes, {0, 1, 2, 3, 4, 5, 6, 7}); break;
+    }
+    // Bytes outside whole elements go, leading then trailing, after the last plane's own.
+    std::uint8_t* extra = planes[shape.count - 1] + k;
+    std::memcpy(extra, raw.data(), shape.leading);
+    const std::size_t tail_start = shape.leading + k * shape.count;
+    std::memcpy(extra + shape.leading, raw.data() + tail_start, raw.size() - tail_start);
+}
+
+void join_planes(Layout layout, const PlaneShape& shape,
+                 const std::array<const std::uint8_t*, kMaxPlanes>& planes,
+                 std::span<std::uint8_t> raw) noexcept {
+    const std::size_t k = shape.elements;
+    std::uint8_t* dst = raw.data() + shape.leading;
+    switch (layout) {
+        case Layout::bytes: std::memcpy(dst, planes[0], k); break;
+        case Layout::bf16: join_bf16(planes[0], planes[1], k, dst); break;
+        case Layout::fp16: join_bytes<2>(planes, k, dst, {1, 0}); break;
+        case Layout::fp32: join_fp32(planes, k, dst); break;
+        case Layout::group2: join_bytes<2>(planes, k, dst, {0, 1}); break;
+        case Layout::group4: join_bytes<4>(planes, k, dst, {0, 1, 2, 3}); break;
+        case Layout::group8: join_bytes<8>(planes, k, dst, {0, 1, 2, 3, 4, 5, 6, 7}); break;
+    }
+    const std::uint8_t* extra = planes[shape.count - 1] + k;
+    std::memcpy(raw.data(), extra, shape.leading);
+    const std::size_t tail_start = shape.leading + k * shape.count;
+    std::memcpy(raw.data() + tail_start, extra + shape.leading, raw.size() - tail_start);
+}
+
+}  // namespace znn

@@ -1,0 +1,81 @@
+#include "probe.hpp"
+
+#include <array>
+#include <cmath>
+
+#include "bytes_io.hpp"
+
+namespace znn {
+
+namespace {
+
+constexpr std::size_t kSampleSize = 32 << 10;
+// A float layout must beat plain bytes by this factor: a wrong guess costs more than
+// a missed small gain.
+constexpr double kLayoutMargin = 0.98;
+
+using Counts = std::array<std::uint32_t, 256>;
+
+// Total order-0 bits for the symbols counted.
+double entropy_bits(const Counts& c) {
+    double total = 0;
+    for (auto v : c) total += v;
+    if (total == 0) return 0;
+    double bits = 0;
+    for (auto v : c)
+        if (v) bits -= v * std::log2(v / total);
+    return bits;
+}
+
+Counts add(const Counts& a, const Counts& b) {
+    Counts r;
+    for (unsigned i = 0; i < 256; ++i) r[i] = a[i] + b[i];
+    return r;
+}
+
+}  // namespace
+
+ProbeResult probe_layout(std::span<const std::uint8_t> data) noexcept {
+    if (data.size() < 64) return {};
+    // Sample from the middle: the start of a chunk is more often a header.
+    const std::size_t n = std::min(kSampleSize, data.size()) & ~std::size_t{3};
+    const std::uint8_t* p = data.data() + ((data.size() - n) / 2 & ~std::size_t{7});
+
+    std::array<Counts, 4> by_pos{};     // byte value at each position mod 4
+    std::array<Counts, 4> fp32_exp{};   // FP32 exponent for an element starting at offset mod 4
+    std::array<Counts, 2> bf16_exp{};   // BF16 exponent for an element starting at offset mod 2
+    for (std::size_t i = 0; i + 8 <= n; i += 4) {
+        const auto v = load_le<std::uint64_t>(p + i);  // bytes i..i+7: 4 elements' starts
+        for (unsigned k = 0; k < 4; ++k) {
+            const auto w = static_cast<std::uint32_t>(v >> (8 * k));
+            ++by_pos[k][w & 0xFF];
+            ++fp32_exp[k][(w >> 23) & 0xFF];
+            ++bf16_exp[k & 1][(w >> 7) & 0xFF];
+        }
+    }
+    std::array<double, 4> h{};
+    for (unsigned k = 0; k < 4; ++k) h[k] = entropy_bits(by_pos[k]);
+    const std::array<double, 2> h2 = {entropy_bits(add(by_pos[0], by_pos[2])), entropy_bits(add(by_pos[1], by_pos[3]))};
+
+    ProbeResult best{Layout::bytes, 0};
+    double best_bits = entropy_bits(add(add(by_pos[0], by_pos[1]), add(by_pos[2], by_pos[3]))) * kLayoutMargin;
+    auto consider = [&](Layout layout, unsigned phase, double bits) {
+        if (bits < best_bits) {
+            best_bits = bits;
+            best = {layout, static_cast<std::uint8_t>(phase)};
+        }
+    };
+    for (unsigned phase = 0; phase < 2; ++phase) {
+        const unsigned lo = phase;
+        const unsigned hi = (phase + 1) & 1;
+        consider(Layout::fp16, phase, h2[hi] + h2[lo]);
+        consider(Layout::bf16, phase, entropy_bits(bf16_exp[phase]) + h2[lo]);
+    }
+    for (unsigned phase = 0; phase < 4; ++phase) {
+        const double bits = entropy_bits(fp32_exp[phase]) + h[(phase + 2) & 3] + h[(phase + 1) & 3] + h[phase];
+        consider(Layout::fp32, phase, bits);
+    }
+    return best;
+}
+
+}  // namespace znn

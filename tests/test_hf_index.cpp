@@ -1,0 +1,287 @@
+// Index files: weight_map names follow the shards on disk, and nothing else in the file moves.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+
+#include "znn/errors.hpp"
+#include "znn/model_dir.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh folder under the system temp dir, removed with everything in it.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::random_device rd;
+        path = fs::temp_directory_path() /
+               ("znn-test-hf-index-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
+
+void write_text(const fs::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary);
+    out << text;
+    REQUIRE(out.good());
+}
+
+std::string read_text(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Key order deliberately not sorted, to prove the rewrite keeps it.
+const std::string kOriginal = R"json({
+  "metadata": {
+    "total_size": 123456
+  },
+  "weight_map": {
+    "model.layers.0.mlp.weight": "model-00002-of-00002.safetensors",
+    "lm_head.weight": "model-00002-of-00002.safetensors",
+    "model.embed_tokens.weight": "model-00001-of-00002.safetensors"
+  }
+}
+)json";
+
+const std::string kCompressed = R"json({
+  "metadata": {
+    "total_size": 123456
+  },
+  "weight_map": {
+    "model.layers.0.mlp.weight": "model-00002-of-00002.safetensors.znn",
+    "lm_head.weight": "model-00002-of-00002.safetensors.znn",
+    "model.embed_tokens.weight": "model-00001-of-00002.safetensors.znn"
+  }
+}
+)json";
+
+constexpr const char* kShard1 = "model-00001-of-00002.safetensors";
+constexpr const char* kShard2 = "model-00002-of-00002.safetensors";
+
+// A model folder holding the index and the given shard files.
+fs::path make_model(const TempDir& tmp, const std::string& index_text,
+                    std::initializer_list<std::string> shards) {
+    const fs::path index = tmp.path / "model.safetensors.index.json";
+    write_text(index, index_text);
+    for (const auto& shard : shards) write_text(tmp.path / shard, "x");
+    return index;
+}
+
+const std::string kZ1 = std::string(kShard1) + ".znn";
+const std::string kZ2 = std::string(kShard2) + ".znn";
+
+}  // namespace
+
+TEST_CASE("hf_index: rewrites weight_map to .znn names") {
+    TempDir tmp;
+    const auto index = make_model(tmp, kOriginal, {kZ1, kZ2});
+    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, false);
+    CHECK(sync.index_file == index);
+    REQUIRE(sync.changed());
+    // Distinct names, in the order they first appear.
+    REQUIRE(sync.renamed.size() == 2);
+    CHECK(sync.renamed[0] == std::pair<std::string, std::string>(kShard2, kZ2));
+    CHECK(sync.renamed[1] == std::pair<std::string, std::string>(kShard1, kZ1));
+    // Full text: key order, 2-space indentation and trailing newline all kept.
+    CHECK(read_text(index) == kCompressed);
+    // No temp files left behind.
+    CHECK(std::distance(fs::directory_iterator(tmp.path), fs::directory_iterator()) == 3);
+}
+
+TEST_CASE("hf_index: rewrites .znn names back to the originals byte for byte") {
+    TempDir tmp;
+    const auto index = make_model(tmp, kCompressed, {kShard1, kShard2});
+    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, false);
+    CHECK(sync.renamed.size() == 2);
+    CHECK(read_text(index) == kOriginal);
+}
+
+TEST_CASE("hf_index: a second sync changes nothing") {
+    TempDir tmp;
+    const auto index = make_model(tmp, kOriginal, {kZ1, kZ2});
+    REQUIRE(znn::sync_index(index, znn::IndexPreference::compressed, false).changed());
+    const auto before = fs::last_write_time(index);
+    for (auto prefer : {znn::IndexPreference::keep_current, znn::IndexPreference::compressed,
+                        znn::IndexPreference::original}) {
+        CHECK_FALSE(znn::sync_index(index, prefer, false).changed());
+    }
+    CHECK(read_text(index) == kCompressed);
+    CHECK(fs::last_write_time(index) == before);
+}
+
+TEST_CASE("hf_index: when both names exist the preference decides") {
+    TempDir tmp;
+    const auto index = make_model(tmp, kOriginal, {kShard1, kShard2, kZ1, kZ2});
+    CHECK_FALSE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+    CHECK_FALSE(znn::sync_index(index, znn::IndexPreference::original, false).changed());
+    CHECK(read_text(index) == kOriginal);
+
+    CHECK(znn::sync_index(index, znn::IndexPreference::compressed, false).renamed.size() == 2);
+    CHECK(read_text(index) == kCompressed);
+    CHECK_FALSE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+
+    CHECK(znn::sync_index(index, znn::IndexPreference::original, false).renamed.size() == 2);
+    CHECK(read_text(index) == kOriginal);
+}
+
+TEST_CASE("hf_index: check_only reports changes but writes nothing") {
+    TempDir tmp;
+    const auto index = make_model(tmp, kOriginal, {kZ1, kZ2});
+    const auto before = fs::last_write_time(index);
+    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, true);
+    CHECK(sync.renamed.size() == 2);
+    CHECK(read_text(index) == kOriginal);
+    CHECK(fs::last_write_time(index) == before);
+    CHECK(std::distance(fs::directory_iterator(tmp.path), fs::directory_iterator()) == 3);
+}
+
+TEST_CASE("hf_index: entries with no file on disk are left alone") {
+    TempDir tmp;
+    // Shard 1 compressed, shard 2 missing under both names.
+    const auto index = make_model(tmp, kOriginal, {kZ1});
+    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, false);
+    REQUIRE(sync.renamed.size() == 1);
+    CHECK(sync.renamed[0].first == kShard1);
+    const std::string text = read_text(index);
+    CHECK(text.find("\"" + kZ1 + "\"") != std::string::npos);
+    CHECK(text.find("\"" + std::string(kShard2) + "\"") != std::string::npos);
+    CHECK(text.find(kZ2) == std::string::npos);
+}
+
+TEST_CASE("hf_index: shards in a subfolder are found relative to the index") {
+    TempDir tmp;
+    fs::create_directories(tmp.path / "shards");
+    write_text(tmp.path / "shards" / "a.safetensors.znn", "x");
+    const auto index = tmp.path / "model.safetensors.index.json";
+    write_text(index, R"({"weight_map": {"w": "shards/a.safetensors"}})");
+    CHECK(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+    CHECK(read_text(index) == R"({"weight_map": {"w": "shards/a.safetensors.znn"}})");
+}
+
+TEST_CASE("hf_index: other indentation styles are kept") {
+    TempDir tmp;
+    const std::string four = "{\n    \"weight_map\": {\n        \"w\": \"a.bin\"\n    }\n}";
+    const std::string tabs = "{\r\n\t\"weight_map\": {\r\n\t\t\"w\": \"a.bin\"\r\n\t}\r\n}\r\n";
+    const std::string compact = R"({"weight_map":{"w":"a.bin"},"v":[1,2]})";
+    const std::string spaced = "{\"weight_map\": {\"w\": \"a.bin\"}, \"v\": [1, 2]}\n";
+    const auto index = tmp.path / "pytorch_model.bin.index.json";
+    write_text(tmp.path / "a.bin.znn", "x");
+    for (const auto& text : {four, tabs, compact, spaced}) {
+        write_text(index, text);
+        REQUIRE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+        std::string expected = text;
+        expected.replace(expected.find("a.bin"), 5, "a.bin.znn");
+        CHECK(read_text(index) == expected);
+    }
+}
+
+TEST_CASE("hf_index: non-ASCII text stays as written") {
+    TempDir tmp;
+    write_text(tmp.path / "a.bin.znn", "x");
+    const auto index = tmp.path / "x.index.json";
+    const std::string escaped =
+        "{\n  \"note\": \"caf\\u00e9\",\n  \"weight_map\": {\"w\": \"a.bin\"}\n}\n";
+    const std::string raw =
+        "{\n  \"note\": \"caf\xc3\xa9\",\n  \"weight_map\": {\"w\": \"a.bin\"}\n}\n";
+    write_text(index, escaped);
+    REQUIRE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+    CHECK(read_text(index).find("caf\\u00e9") != std::string::npos);
+    write_text(index, raw);
+    REQUIRE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+    CHECK(read_text(index).find("caf\xc3\xa9") != std::string::npos);
+}
+
+TEST_CASE("hf_index: is_index_file accepts only *.index.json with a weight_map object") {
+    TempDir tmp;
+    const auto good = make_model(tmp, kOriginal, {});
+    CHECK(znn::is_index_file(good));
+
+    const auto check = [&](const std::string& name, const std::string& text) {
+        write_text(tmp.path / name, text);
+        return znn::is_index_file(tmp.path / name);
+    };
+    CHECK_FALSE(check("config.index.json", R"({"architectures": ["LlamaForCausalLM"]})"));
+    CHECK_FALSE(check("list.index.json", R"([{"weight_map": {}}])"));
+    CHECK_FALSE(check("array_map.index.json", R"({"weight_map": ["a"]})"));
+    CHECK_FALSE(check("broken.index.json", R"({"weight_map": {"w": "a.bin")"));
+    CHECK_FALSE(check("binary.index.json", std::string("\0\1\2\xff", 4)));
+    CHECK_FALSE(check("empty.index.json", ""));
+    CHECK_FALSE(check("config.json", kOriginal));  // right content, wrong name
+    CHECK(check("pytorch_model.bin.index.json", R"({"weight_map": {}})"));
+    CHECK_FALSE(znn::is_index_file(tmp.path / "missing.index.json"));
+    fs::create_directories(tmp.path / "dir.index.json");
+    CHECK_FALSE(znn::is_index_file(tmp.path / "dir.index.json"));
+}
+
+TEST_CASE("hf_index: sync_index rejects files that are not index files") {
+    TempDir tmp;
+    const auto file = tmp.path / "model.safetensors.index.json";
+    write_text(file, "not json");
+    CHECK_THROWS_AS(znn::sync_index(file, znn::IndexPreference::keep_current, true),
+                    znn::FormatError);
+    write_text(file, R"({"metadata": {}})");
+    CHECK_THROWS_AS(znn::sync_index(file, znn::IndexPreference::keep_current, true),
+                    znn::FormatError);
+    write_text(file, R"({"weight_map": {"w": 7}})");
+    CHECK_THROWS_AS(znn::sync_index(file, znn::IndexPreference::keep_current, true),
+                    znn::FormatError);
+    CHECK_THROWS_AS(
+        znn::sync_index(tmp.path / "missing.index.json", znn::IndexPreference::keep_current, true),
+        znn::IoError);
+    // A FIFO must be rejected, not block the reader.
+    const auto fifo = tmp.path / "fifo.index.json";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_FALSE(znn::is_index_file(fifo));
+    CHECK_THROWS_AS(znn::sync_index(fifo, znn::IndexPreference::keep_current, true),
+                    znn::FormatError);
+}
+
+TEST_CASE("hf_index: find_index_files recurses, sorts and skips directory symlinks") {
+    TempDir tmp;
+    fs::create_directories(tmp.path / "b" / "deep");
+    fs::create_directories(tmp.path / "a");
+    const std::string index = R"({"weight_map": {}})";
+    write_text(tmp.path / "b" / "deep" / "model.safetensors.index.json", index);
+    write_text(tmp.path / "a" / "pytorch_model.bin.index.json", index);
+    write_text(tmp.path / "model.safetensors.index.json", index);
+    write_text(tmp.path / "a" / "config.json", index);
+    write_text(tmp.path / "a" / "other.index.json", "{}");
+    fs::create_directory_symlink("b", tmp.path / "link_to_b");
+    fs::create_symlink("model.safetensors.index.json", tmp.path / "linked.index.json");
+
+    const std::vector<fs::path> expected = {
+        tmp.path / "a" / "pytorch_model.bin.index.json",
+        tmp.path / "b" / "deep" / "model.safetensors.index.json",
+        tmp.path / "linked.index.json",  // a file symlink is still an index (as in HF snapshots)
+        tmp.path / "model.safetensors.index.json",
+    };
+    CHECK(znn::find_index_files(tmp.path) == expected);
+    CHECK_THROWS_AS(znn::find_index_files(tmp.path / "missing"), znn::IoError);
+}
+
+TEST_CASE("hf_index: a plain symlinked index has its target rewritten, the link kept") {
+    TempDir tmp;
+    fs::create_directories(tmp.path / "store");
+    write_text(tmp.path / "store" / "real.index.json", kOriginal);
+    fs::create_symlink("store/real.index.json", tmp.path / "model.safetensors.index.json");
+    write_text(tmp.path / kZ1, "x");
+    write_text(tmp.path / kZ2, "x");
+    const auto link = tmp.path / "model.safetensors.index.json";
+    REQUIRE(znn::sync_index(link, znn::IndexPreference::keep_current, false).changed());
+    CHECK(fs::is_symlink(link));
+    CHECK(read_text(tmp.path / "store" / "real.index.json") == kCompressed);
+}

@@ -1,0 +1,94 @@
+#include <catch2/catch.hpp>
+
+#include "huffman.hpp"
+#include "test_data.hpp"
+
+using namespace znn;
+
+namespace {
+
+std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data, std::size_t* encoded_size = nullptr) {
+    const auto counts = huffman::count_symbols(data);
+    const auto lengths = huffman::build_code_lengths(counts);
+    std::vector<std::uint8_t> packed(huffman::encode_bound(data.size()));
+    const std::size_t size = huffman::encode(data, lengths, packed.data());
+    packed.resize(size);
+    if (encoded_size) *encoded_size = size;
+    std::vector<std::uint8_t> out(data.size(), 0xAA);
+    REQUIRE(huffman::decode(packed, out));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("huffman: round-trips sizes around block and stream edges") {
+    for (std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5}, std::size_t{7},
+                          std::size_t{19}, std::size_t{20}, std::size_t{21}, std::size_t{83}, std::size_t{1000},
+                          huffman::kBlockSymbols - 1, huffman::kBlockSymbols, huffman::kBlockSymbols + 1,
+                          3 * huffman::kBlockSymbols + 17}) {
+        const auto data = test::skewed_bytes(n, n);
+        CHECK(round_trip(data) == data);
+    }
+}
+
+TEST_CASE("huffman: round-trips a one-symbol plane") {
+    const std::vector<std::uint8_t> data(1000, 42);
+    CHECK(round_trip(data) == data);
+}
+
+TEST_CASE("huffman: round-trips all 256 symbols") {
+    std::vector<std::uint8_t> data(256 * 64);
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7);
+    CHECK(round_trip(data) == data);
+    const auto random = test::random_bytes(300'000, 9);
+    CHECK(round_trip(random) == random);
+}
+
+TEST_CASE("huffman: limits code lengths to 11 bits on very skewed histograms") {
+    huffman::Histogram counts{};
+    std::uint32_t c = 1;
+    for (unsigned s = 0; s < 40; ++s) {
+        counts[s] = c;
+        if (c < (1u << 30)) c *= 2;
+    }
+    const auto lengths = huffman::build_code_lengths(counts);
+    std::uint32_t kraft = 0;
+    for (unsigned s = 0; s < 256; ++s) {
+        CHECK(lengths[s] <= huffman::kMaxCodeLength);
+        if (counts[s]) {
+            CHECK(lengths[s] >= 1);
+            kraft += 1u << (huffman::kMaxCodeLength - lengths[s]);
+        }
+    }
+    CHECK(kraft <= (1u << huffman::kMaxCodeLength));
+    // And data drawn from such a skew still round-trips.
+    const auto data = test::skewed_bytes(200'000, 3);
+    CHECK(round_trip(data) == data);
+}
+
+TEST_CASE("huffman: compresses a BF16 exponent-like plane close to its entropy") {
+    const auto data = test::skewed_bytes(1 << 20, 5);  // entropy ~2 bits/symbol
+    std::size_t size = 0;
+    round_trip(data, &size);
+    CHECK(static_cast<double>(size) < static_cast<double>(data.size()) * 2.05 / 8);
+}
+
+TEST_CASE("huffman: rejects corrupt and truncated input without crashing") {
+    const auto data = test::skewed_bytes(100'000, 11);
+    const auto lengths = huffman::build_code_lengths(huffman::count_symbols(data));
+    std::vector<std::uint8_t> packed(huffman::encode_bound(data.size()));
+    packed.resize(huffman::encode(data, lengths, packed.data()));
+    std::vector<std::uint8_t> out(data.size());
+    for (std::size_t cut = 0; cut < packed.size(); cut += 97) {
+        CHECK_FALSE(huffman::decode({packed.data(), cut}, out));
+    }
+    // Flipped bits: decoding must either fail or produce some bytes, never crash.
+    for (std::size_t pos = 0; pos < packed.size(); pos += 61) {
+        auto bad = packed;
+        bad[pos] ^= 0x10;
+        (void)huffman::decode(bad, out);
+    }
+    // Wrong symbol count.
+    std::vector<std::uint8_t> shorter(data.size() - 1);
+    CHECK_FALSE(huffman::decode(packed, shorter));
+}
