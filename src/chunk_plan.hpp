@@ -4,6 +4,7 @@
 #include <deque>
 #include <vector>
 
+#include "buffer.hpp"
 #include "codec.hpp"
 #include "safetensors.hpp"
 #include "znn/znn.hpp"
@@ -11,7 +12,7 @@
 namespace znn {
 
 struct ChunkTask {
-    std::vector<std::uint8_t> raw;
+    Buffer raw;
     ChunkSpec spec;
 };
 

@@ -16,7 +16,7 @@ namespace znn {
 namespace {
 
 constexpr int kDataZstdLevel = 3;
-constexpr int kMetadataZstdLevel = 9;
+constexpr int kMetadataZstdLevel = 6;
 // zstd is tried on a sample first; it must beat Huffman on the sample by this factor.
 constexpr std::size_t kZstdSampleSize = 64 << 10;
 constexpr double kZstdSampleGain = 0.97;
@@ -29,8 +29,8 @@ struct ZstdDeleter {
 // Per-thread buffers and zstd contexts, reused across chunks so the hot path never
 // allocates or faults in fresh pages.
 struct Scratch {
-    std::array<std::vector<std::uint8_t>, kMaxPlanes> planes;
-    std::vector<std::uint8_t> zstd_out;
+    std::array<Buffer, kMaxPlanes> planes;
+    Buffer zstd_out;
     std::unique_ptr<ZSTD_CCtx, ZstdDeleter> cctx{ZSTD_createCCtx()};
     std::unique_ptr<ZSTD_DCtx, ZstdDeleter> dctx{ZSTD_createDCtx()};
 };
@@ -40,7 +40,7 @@ Scratch& scratch() {
     return s;
 }
 
-std::size_t zstd_compress(std::span<const std::uint8_t> src, int level, std::vector<std::uint8_t>& dst) {
+std::size_t zstd_compress(std::span<const std::uint8_t> src, int level, Buffer& dst) {
     Scratch& s = scratch();
     dst.resize(ZSTD_compressBound(src.size()));
     const std::size_t n = ZSTD_compressCCtx(s.cctx.get(), dst.data(), dst.size(), src.data(), src.size(), level);
@@ -97,7 +97,7 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
     return {PlaneCodec::stored, n};
 }
 
-void store_chunk(std::span<const std::uint8_t> raw, ChunkHeader& header, std::vector<std::uint8_t>& block) {
+void store_chunk(std::span<const std::uint8_t> raw, ChunkHeader& header, Buffer& block) {
     header.layout = Layout::bytes;
     header.phase = 0;
     header.plane_count = 1;
@@ -110,7 +110,7 @@ void store_chunk(std::span<const std::uint8_t> raw, ChunkHeader& header, std::ve
 
 }  // namespace
 
-std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec, std::vector<std::uint8_t>& block) {
+std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec, Buffer& block) {
     ChunkHeader header;
     header.raw_size = raw.size();
     header.checksum = checksum_bytes(raw);

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "buffer.hpp"
 #include "format.hpp"
 #include "znn/layout.hpp"
 
@@ -22,7 +23,7 @@ struct ChunkSpec {
 // Encodes raw (1..kMaxChunkSize bytes) into a complete chunk block, replacing block's
 // contents. Returns the chunk's XXH3-64 checksum.
 std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec,
-                           std::vector<std::uint8_t>& block);
+                           Buffer& block);
 
 // Decodes a complete chunk block whose header was parsed into `header`; out must be
 // header.raw_size bytes. Throws FormatError if the payload is corrupt or the checksum

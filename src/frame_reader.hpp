@@ -6,13 +6,14 @@
 #include <memory>
 #include <vector>
 
+#include "buffer.hpp"
 #include "format.hpp"
 #include "znn/stream.hpp"
 
 namespace znn {
 
 struct DecodeTask {
-    std::vector<std::uint8_t> block;  // a complete chunk block; empty for an end-of-frame marker
+    Buffer block;  // a complete chunk block; empty for an end-of-frame marker
     ChunkHeader header;
 };
 

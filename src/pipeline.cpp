@@ -19,13 +19,13 @@ unsigned resolve_threads(unsigned requested) {
 }
 
 struct EncodedChunk {
-    std::vector<std::uint8_t> block;
+    Buffer block;
     std::uint64_t raw_size = 0;
     std::uint64_t checksum = 0;
 };
 
 struct DecodedChunk {
-    std::vector<std::uint8_t> raw;
+    Buffer raw;
 };
 
 }  // namespace

@@ -18,7 +18,7 @@
 
 namespace znn {
 
-inline constexpr std::size_t kDefaultChunkSize = std::size_t{1} << 20;
+inline constexpr std::size_t kDefaultChunkSize = std::size_t{256} << 10;
 inline constexpr std::size_t kMinChunkSize = 64;
 inline constexpr std::size_t kMaxChunkSize = std::size_t{64} << 20;
 

@@ -1,4 +1,6 @@
 // znn: the command line. Parses arguments (cli.cpp) and runs one subcommand.
+#include <malloc.h>
+
 #include <exception>
 
 #include "cli.hpp"
@@ -10,6 +12,10 @@
 int main(int argc, char** argv) {
     using namespace znn::cli;
     install_cleanup_handlers();
+    // Chunk buffers of a few MiB come and go all the time; keep them in the heap instead of
+    // mmap/munmap-ing (and page-faulting) them for every chunk.
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
     Options options;
     if (const int code = parse_command_line(argc, argv, options); code >= 0) return code;
     try {
