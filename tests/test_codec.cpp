@@ -1,1 +1,94 @@
 #include <catch2/catch.hpp>
+
+#include "codec.hpp"
+#include "test_data.hpp"
+#include "znn/znn.hpp"
+
+using namespace znn;
+
+namespace {
+
+std::vector<std::uint8_t> chunk_round_trip(const std::vector<std::uint8_t>& raw, ChunkSpec spec, std::size_t* size = nullptr) {
+    Buffer block;
+    encode_chunk(raw, spec, block);
+    if (size) *size = block.size();
+    const ChunkHeader header = parse_chunk_header(block);
+    std::vector<std::uint8_t> out(header.raw_size);
+    decode_chunk(block, header, out);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("codec: every layout and phase round-trips odd and edge sizes") {
+    for (int id = 0; id < kLayoutCount; ++id) {
+        const auto layout = static_cast<Layout>(id);
+        for (unsigned phase = 0; phase < layout_width(layout); ++phase) {
+            for (std::size_t n : {1, 2, 3, 7, 8, 9, 63, 1000, 4097, 65537}) {
+                INFO(layout_name(layout) << " phase " << phase << " size " << n);
+                ChunkSpec spec;
+                spec.layout = layout;
+                spec.phase = static_cast<std::uint8_t>(phase);
+                const auto data = test::bf16_weights(n, n + phase);
+                CHECK(chunk_round_trip(data, spec) == data);
+                const auto noise = test::random_bytes(n, n);
+                CHECK(chunk_round_trip(noise, spec) == noise);
+            }
+        }
+    }
+}
+
+TEST_CASE("codec: BF16 weights shrink to about two thirds") {
+    const auto data = test::bf16_weights(1 << 20);
+    ChunkSpec spec;
+    spec.layout = Layout::bf16;
+    std::size_t size = 0;
+    CHECK(chunk_round_trip(data, spec, &size) == data);
+    CHECK(static_cast<double>(size) < 0.67 * static_cast<double>(data.size()));
+}
+
+TEST_CASE("codec: FP32 with BF16 precision codes its low planes as constants") {
+    const auto data = test::fp32_weights(1 << 18, 1, true);
+    ChunkSpec spec;
+    spec.layout = Layout::fp32;
+    Buffer block;
+    encode_chunk(data, spec, block);
+    const ChunkHeader h = parse_chunk_header(block);
+    CHECK(h.codecs[2] == PlaneCodec::constant);
+    CHECK(h.codecs[3] == PlaneCodec::constant);
+    CHECK(block.size() < data.size() / 3);
+}
+
+TEST_CASE("codec: random data is stored and grows by the header only") {
+    const auto data = test::random_bytes(100'000);
+    ChunkSpec spec;
+    spec.layout = Layout::bf16;
+    std::size_t size = 0;
+    CHECK(chunk_round_trip(data, spec, &size) == data);
+    CHECK(size <= data.size() + 64);
+}
+
+TEST_CASE("codec: the probe recognises BF16, FP16 and FP32 weights") {
+    ChunkSpec spec;
+    spec.probe = true;
+    for (const auto& data : {test::bf16_weights(1 << 18), test::fp16_weights(1 << 18), test::fp32_weights(1 << 18)}) {
+        std::size_t size = 0;
+        CHECK(chunk_round_trip(data, spec, &size) == data);
+        CHECK(static_cast<double>(size) < 0.9 * static_cast<double>(data.size()));
+    }
+}
+
+TEST_CASE("codec: a corrupt payload is reported, never silently decoded") {
+    const auto data = test::bf16_weights(50'000);
+    ChunkSpec spec;
+    spec.layout = Layout::bf16;
+    Buffer block;
+    encode_chunk(data, spec, block);
+    const ChunkHeader header = parse_chunk_header(block);
+    std::vector<std::uint8_t> out(header.raw_size);
+    for (std::size_t pos = header.header_size(); pos < block.size(); pos += 333) {
+        Buffer bad = block;
+        bad[pos] ^= 0x04;
+        CHECK_THROWS_AS(decode_chunk(bad, header, out), FormatError);
+    }
+}

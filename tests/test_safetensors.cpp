@@ -1,1 +1,61 @@
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <string>
+
+#include "safetensors.hpp"
+#include "test_data.hpp"
+#include "znn/znn.hpp"
+
+using namespace znn;
+
+namespace {
+
+std::vector<std::uint8_t> as_bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+}  // namespace
+
+TEST_CASE("safetensors: tensors map to the layouts of their dtypes, in file order") {
+    const auto json = as_bytes(
+        R"({"__metadata__":{"format":"pt"},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+        R"("a":{"dtype":"BF16","shape":[4],"data_offsets":[0,8]},"c":{"dtype":"I64","shape":[1],"data_offsets":[16,24]}})");
+    const auto regions = plan_safetensors(json);
+    REQUIRE(regions);
+    REQUIRE(regions->size() == 4);
+    CHECK((*regions)[0].spec.metadata);
+    CHECK((*regions)[0].size == 8 + json.size());
+    CHECK((*regions)[1].spec.layout == Layout::bf16);
+    CHECK((*regions)[2].spec.layout == Layout::fp32);
+    CHECK((*regions)[3].spec.layout == Layout::group8);
+}
+
+TEST_CASE("safetensors: adjacent tensors of one dtype share a region") {
+    const auto json = as_bytes(R"({"a":{"dtype":"BF16","shape":[4],"data_offsets":[0,8]},)"
+                               R"("b":{"dtype":"BF16","shape":[4],"data_offsets":[8,16]}})");
+    const auto regions = plan_safetensors(json);
+    REQUIRE(regions);
+    REQUIRE(regions->size() == 2);
+    CHECK((*regions)[1].size == 16);
+}
+
+TEST_CASE("safetensors: malformed headers are refused, so the file is coded as opaque bytes") {
+    CHECK_FALSE(plan_safetensors(as_bytes("not json")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16"}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[8,4]}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]},"b":{"dtype":"BF16","data_offsets":[4,12]}})")));
+}
+
+TEST_CASE("safetensors: whole files round-trip, well-formed, malformed or truncated") {
+    const std::string header = R"({"w":{"dtype":"BF16","shape":[5000],"data_offsets":[0,10000]}})";
+    std::vector<std::uint8_t> file(8);
+    const std::uint64_t n = header.size();
+    std::memcpy(file.data(), &n, 8);
+    file.insert(file.end(), header.begin(), header.end());
+    const auto body = test::bf16_weights(10'000);
+    file.insert(file.end(), body.begin(), body.end());
+    CHECK(decompress_buffer(compress_buffer(file)) == file);
+    auto broken = file;
+    broken[10] = '#';
+    CHECK(decompress_buffer(compress_buffer(broken)) == broken);
+    const std::vector<std::uint8_t> cut(file.begin(), file.begin() + 5000);
+    CHECK(decompress_buffer(compress_buffer(cut)) == cut);
+}
