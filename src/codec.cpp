@@ -20,6 +20,9 @@ constexpr int kMetadataZstdLevel = 6;
 // zstd is tried on a sample first; it must beat Huffman on the sample by this factor.
 constexpr std::size_t kZstdSampleSize = 64 << 10;
 constexpr double kZstdSampleGain = 0.97;
+// Huffman must save this share of a plane to be used: a near-random plane (sign and
+// mantissa bits) would gain a percent and cost a full Huffman pass on every decode.
+constexpr double kHuffmanMinGain = 0.03;
 
 struct ZstdDeleter {
     void operator()(ZSTD_CCtx* c) const noexcept { ZSTD_freeCCtx(c); }
@@ -89,7 +92,7 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
             }
         }
     }
-    if (huffman_estimate < n) {
+    if (static_cast<double>(huffman_estimate) < static_cast<double>(n) * (1.0 - kHuffmanMinGain)) {
         const std::size_t size = huffman::encode(plane, lengths, dst);
         if (size < n) return {PlaneCodec::huffman, size};
     }

@@ -1,13 +1,24 @@
-// Model folders: walking a tree and compressing or restoring every weight file in it.
+// Model folders: walking a tree and compressing or restoring every weight file in it, keeping
+// index files (*.index.json) and Hugging Face cache links consistent with the result.
 #pragma once
 
 #include <string>
 
 #include "options.hpp"
+#include "znn/model_dir.hpp"
 
 namespace znn::cli {
 
-// Processes every eligible file under dir; prints its own errors. False if any failed.
+// Processes every eligible file under dir, then brings the index files under it in sync.
+// Prints its own errors. False if anything failed.
 bool process_directory(const std::string& dir, const Options& options);
+
+// One file given on the command line: like process_file, but a symlink into a Hugging Face
+// cache gets its output stored as a new blob (shared blobs are never modified), and index
+// files in the same folder are synced afterwards. Prints its own errors; false on failure.
+bool process_model_file(const std::string& input, const std::string& target, const Options& options);
+
+// "a -> a.znn, b -> b.znn": what sync_index changed (or would change).
+std::string describe_renames(const IndexSync& sync);
 
 }  // namespace znn::cli
