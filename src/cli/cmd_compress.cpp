@@ -209,7 +209,8 @@ int run_compress_or_decompress(const Options& options) {
                 continue;
             }
         }
-        ok = process_file(input, target, options) && ok;
+        // Same as process_file, plus HF-cache links and the index beside the file.
+        ok = process_model_file(input, target, options) && ok;
     }
     return ok ? kExitOk : kExitError;
 }

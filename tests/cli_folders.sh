@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Model folders end to end: folder round trips, index.json sync, `znn index`, and the Hugging Face
+# cache layout (shared blobs must never change, links must never dangle).
+# Usage: tests/cli_folders.sh path/to/znn
+set -euo pipefail
+
+ZNN=$(realpath "${1:?usage: cli_folders.sh ZNN_BINARY}")
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT
+cd "$SCRATCH"
+
+passed=0
+failed=0
+check() {  # check DESCRIPTION COMMAND...: counts, never aborts the script
+    local what=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $what" >&2
+    fi
+}
+not() { ! "$@"; }
+quiet() { "$@" 2>/dev/null; }
+no_dangling_links() { [ -z "$(find "$1" -xtype l)" ]; }
+index_names() { python3 -c 'import json,sys; print(" ".join(sorted(set(json.load(open(sys.argv[1]))["weight_map"].values()))))' "$1"; }
+
+# A small valid safetensors file: 8-byte LE header length, JSON header, BF16 data.
+make_safetensors() {  # make_safetensors FILE SEED ELEMENTS
+    python3 - "$@" <<'PY'
+import json, random, struct, sys
+path, seed, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+data = bytearray()
+for _ in range(n):
+    bits = struct.unpack("<I", struct.pack("<f", rng.gauss(0.0, 0.02)))[0]
+    data += struct.pack("<H", bits >> 16)  # truncating fp32 to bf16
+header = json.dumps({"weight": {"dtype": "BF16", "shape": [n], "data_offsets": [0, len(data)]}}).encode()
+header += b" " * (-len(header) % 8)
+with open(path, "wb") as f:
+    f.write(struct.pack("<Q", len(header)) + header + data)
+PY
+}
+write_index() {  # write_index FILE SHARD1 SHARD2
+    printf '{\n  "metadata": {\n    "total_size": 1\n  },\n  "weight_map": {\n    "a.weight": "%s",\n    "b.weight": "%s",\n    "c.weight": "%s"\n  }\n}\n' "$2" "$3" "$3" >"$1"
+}
+
+# --- A plain model folder.
+mkdir -p model/sub/nested
+make_safetensors model/model-00001-of-00002.safetensors 1 120000
+make_safetensors model/model-00002-of-00002.safetensors 2 100000
+make_safetensors model/sub/nested/adapter.safetensors 3 30000
+write_index model/model.safetensors.index.json model-00001-of-00002.safetensors model-00002-of-00002.safetensors
+printf '{"model_type": "test", "hidden_size": 64}\n' >model/config.json
+head -c 3000 /dev/urandom >model/vocab.dat  # small, not a weight: left alone
+head -c 50000 /dev/urandom >prev.bin
+"$ZNN" compress -q -c prev.bin >model/sub/prev.bin.znn  # already compressed: skipped
+cp -a model original
+
+# -k first: both names exist, and the index must prefer the .znn ones.
+cp -a model keep
+check "compress -k folder" "$ZNN" compress -q keep
+check "-k keeps sources" cmp keep/model-00001-of-00002.safetensors original/model-00001-of-00002.safetensors
+check "-k index names .znn" [ "$(index_names keep/model.safetensors.index.json)" = \
+    "model-00001-of-00002.safetensors.znn model-00002-of-00002.safetensors.znn" ]
+
+check "compress --rm folder" "$ZNN" compress -q --rm model
+check "shards compressed" test -f model/model-00001-of-00002.safetensors.znn -a -f model/sub/nested/adapter.safetensors.znn
+check "shards removed" not test -e model/model-00001-of-00002.safetensors
+check "config untouched" cmp model/config.json original/config.json
+check "small binary untouched" cmp model/vocab.dat original/vocab.dat
+check "no vocab.dat.znn" not test -e model/vocab.dat.znn
+check ".znn skipped" cmp model/sub/prev.bin.znn original/sub/prev.bin.znn
+check "no .znn.znn" not test -e model/sub/prev.bin.znn.znn
+check "index names .znn" [ "$(index_names model/model.safetensors.index.json)" = \
+    "model-00001-of-00002.safetensors.znn model-00002-of-00002.safetensors.znn" ]
+check "no temporaries left" [ -z "$(find model -name '.*')" ]
+check "test folder" "$ZNN" test -q model
+
+check "decompress --rm folder" "$ZNN" decompress -q --rm model
+check "index names originals" [ "$(index_names model/model.safetensors.index.json)" = \
+    "model-00001-of-00002.safetensors model-00002-of-00002.safetensors" ]
+# The one pre-existing .znn is restored too; everything else must be exactly the original tree.
+cp -a original expected
+rm expected/sub/prev.bin.znn
+cp prev.bin expected/sub/prev.bin
+check "round trip tree identical" diff -r expected model
+
+# --- znn index.
+cp -a original idx
+python3 - idx/model.safetensors.index.json <<'PY'
+import sys
+p = sys.argv[1]
+t = open(p).read().replace('"model-00002-of-00002.safetensors"', '"model-00002-of-00002.safetensors.znn"')
+open(p, "w").write(t)
+PY
+cp idx/model.safetensors.index.json stale.json
+set +e
+out=$("$ZNN" index --check idx 2>&1); rc=$?
+set -e
+check "--check out of sync exits 1" [ "$rc" -eq 1 ]
+check "--check names the index" grep -q 'model.safetensors.index.json' <<<"$out"
+check "--check changes nothing" cmp idx/model.safetensors.index.json stale.json
+out=$("$ZNN" index idx 2>&1)
+check "index reports one line" [ "$(wc -l <<<"$out")" -eq 1 ]
+check "index reports the rename" grep -q 'model-00002-of-00002.safetensors.znn -> model-00002-of-00002.safetensors' <<<"$out"
+check "index fixed the file" cmp idx/model.safetensors.index.json original/model.safetensors.index.json
+out=$("$ZNN" index idx 2>&1)
+check "second index run reports nothing" [ -z "$out" ]
+check "--check in sync exits 0" "$ZNN" index --check idx
+check "--check on an index file" "$ZNN" index --check idx/model.safetensors.index.json
+cp stale.json idx/model.safetensors.index.json
+out=$("$ZNN" index -q idx/model.safetensors.index.json 2>&1)
+check "index -q silent" [ -z "$out" ]
+check "index on a file fixed it" cmp idx/model.safetensors.index.json original/model.safetensors.index.json
+check "index on a non-index fails" not quiet "$ZNN" index -q idx/config.json
+
+# --- Hugging Face cache: two revisions sharing blobs.
+hf=hub/models--org--name
+mkdir -p "$hf/blobs" "$hf/refs" "$hf/snapshots/rev1" "$hf/snapshots/rev2"
+echo rev2 >"$hf/refs/main"
+make_safetensors s1 11 120000                # shared by both revisions
+make_safetensors s2a 12 100000               # rev1 only
+make_safetensors s2b 13 100000               # rev2 only
+write_index idx.json model-00001-of-00002.safetensors model-00002-of-00002.safetensors
+cp original/config.json cfg.json
+link() {  # link SNAPSHOT_FILE SOURCE: stores SOURCE as a sha256 blob, links it like huggingface_hub
+    local sha
+    sha=$(sha256sum "$2" | cut -d' ' -f1)
+    [ -e "$hf/blobs/$sha" ] || cp "$2" "$hf/blobs/$sha"
+    ln -s "../../blobs/$sha" "$hf/snapshots/$1"
+}
+for rev in rev1 rev2; do
+    link "$rev/model-00001-of-00002.safetensors" s1
+    link "$rev/model.safetensors.index.json" idx.json
+    link "$rev/config.json" cfg.json
+done
+link rev1/model-00002-of-00002.safetensors s2a
+link rev2/model-00002-of-00002.safetensors s2b
+cp -rL "$hf/snapshots/rev1" rev1_content
+cp -rL "$hf/snapshots/rev2" rev2_content
+rev2_links() { (cd "$hf/snapshots/rev2" && for f in *; do echo "$f $(readlink "$f")"; done); }
+rev2_links >rev2_links.txt
+(cd "$hf/blobs" && sha256sum *) >blobs_before.txt
+blobs_unchanged() {  # every original blob still present holds its original bytes
+    (cd "$hf/blobs" && sha256sum --quiet --ignore-missing -c "$SCRATCH/blobs_before.txt")
+}
+
+check "hf compress --rm rev1" "$ZNN" compress -q --rm "$hf/snapshots/rev1"
+check "hf no dangling links" no_dangling_links hub
+check "hf rev1 shard is a .znn link" test -L "$hf/snapshots/rev1/model-00001-of-00002.safetensors.znn"
+check "hf rev1 source link removed" not test -e "$hf/snapshots/rev1/model-00001-of-00002.safetensors"
+check "hf rev1 index is a link" test -L "$hf/snapshots/rev1/model.safetensors.index.json"
+check "hf rev1 index names .znn" [ "$(index_names "$hf/snapshots/rev1/model.safetensors.index.json")" = \
+    "model-00001-of-00002.safetensors.znn model-00002-of-00002.safetensors.znn" ]
+check "hf rev2 links unchanged" diff <(rev2_links) rev2_links.txt
+check "hf rev2 content unchanged" diff -r rev2_content "$hf/snapshots/rev2"
+check "hf blobs never modified" blobs_unchanged
+check "hf shared blob kept" test -e "$hf/blobs/$(sha256sum s1 | cut -d' ' -f1)"
+check "hf unshared blob removed" not test -e "$hf/blobs/$(sha256sum s2a | cut -d' ' -f1)"
+check "hf no files in snapshots" [ -z "$(find "$hf/snapshots" -type f)" ]
+check "hf blobs not walked" [ -z "$(find "$hf/blobs" -name '*.znn')" ]
+
+check "hf decompress --rm rev1" "$ZNN" decompress -q --rm "$hf/snapshots/rev1"
+check "hf no dangling links after decompress" no_dangling_links hub
+check "hf rev1 restored" diff -r rev1_content "$hf/snapshots/rev1"
+check "hf rev1 all links" [ -z "$(find "$hf/snapshots" -type f)" ]
+check "hf rev2 links unchanged after decompress" diff <(rev2_links) rev2_links.txt
+check "hf rev2 content unchanged after decompress" diff -r rev2_content "$hf/snapshots/rev2"
+check "hf blobs never modified after decompress" blobs_unchanged
+check "hf no .znn blobs left" [ "$(find "$hf/snapshots" -name '*.znn' | wc -l)" -eq 0 ]
+
+# The whole cache folder at once (blobs/ reached only through links), then back.
+check "hf compress whole repo" "$ZNN" compress -q --rm "$hf"
+check "hf whole repo no dangling links" no_dangling_links hub
+check "hf whole repo blobs not walked" [ -z "$(find "$hf/blobs" -name '*.znn')" ]
+check "hf whole repo decompress" "$ZNN" decompress -q --rm "$hf"
+check "hf whole repo rev1 restored" diff -r rev1_content "$hf/snapshots/rev1"
+check "hf whole repo rev2 restored" diff -r rev2_content "$hf/snapshots/rev2"
+check "hf whole repo no dangling links after" no_dangling_links hub
+
+echo "cli_folders: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
