@@ -34,6 +34,11 @@ std::string errno_text() { return std::strerror(errno); }
 
 void install_cleanup_handlers() {
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_signal);
+    // Past a file-size limit, write() then fails with EFBIG and the usual error path
+    // removes the partial output, instead of the process dying with it left behind.
+    std::signal(SIGXFSZ, SIG_IGN);
+    // A closed pipe downstream is an I/O error on that output, not a silent death.
+    std::signal(SIGPIPE, SIG_IGN);
 }
 
 OutputFile::OutputFile(std::string target) : target_(std::move(target)) {
