@@ -109,7 +109,8 @@ bool process_stream(const Options& options) {
             out_name = options.output;
         }
         if (mode == Mode::compress && !file && ::isatty(out_fd) == 1 && !options.force)
-            throw UsageError("stdout is a terminal: not writing compressed data to it (use -o or a redirection)");
+            throw UsageError("stdout is a terminal: not writing compressed data to it (use -o or a redirection)",
+                             "stdin");
         FdInput in(STDIN_FILENO, "stdin");
         FdOutput fd_out(out_fd, out_name);
         NullOutput null_out;
@@ -121,6 +122,8 @@ bool process_stream(const Options& options) {
         if (file) file->commit(true);
         print_summary("stdin", mode, stats, took.count());
         return true;
+    } catch (const UsageError&) {
+        throw;  // exit 2, from main
     } catch (const Error& e) {
         print_error(e.path().empty() ? "stdin" : e.path(), e.what());
         return false;
@@ -140,13 +143,14 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         int out_fd = STDOUT_FILENO;
         if (mode != Mode::test && !to_stdout) {
             if (fs::exists(target)) {
-                if (fs::equivalent(target, input)) throw UsageError("output would overwrite the input", input);
+                if (fs::equivalent(target, input)) throw IoError("output would overwrite the input", input);
                 if (!options.force) throw IoError("already exists; not overwritten (use -f)", target);
             }
             file.emplace(target);
             out_fd = file->fd();
         } else if (mode == Mode::compress && ::isatty(STDOUT_FILENO) == 1 && !options.force) {
-            throw UsageError("stdout is a terminal: not writing compressed data to it (use -o or a redirection)");
+            throw UsageError("stdout is a terminal: not writing compressed data to it (use -o or a redirection)",
+                             input);
         }
 
         FdInput input_stream(in.fd, input);
@@ -174,6 +178,8 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         }
         print_summary(input, mode, stats, took.count());
         return true;
+    } catch (const UsageError&) {
+        throw;  // exit 2, from main
     } catch (const Error& e) {
         print_error(e.path().empty() ? input : e.path(), e.what());
         return false;
