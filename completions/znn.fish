@@ -1,0 +1,42 @@
+# fish completion for znn
+set -l subcommands compress decompress test list info bench index
+complete -c znn -f
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -s h -l help -d 'Print help and exit'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -s V -l version -d 'Print version and exit'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a compress -d 'Compress files, folders or stdin to .znn'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a decompress -d 'Restore files, folders or stdin from .znn'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a test -d 'Decode and verify .znn files'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a list -d 'Show sizes, ratio, chunks, layouts and checksum'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a info -d 'Alias of list'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a bench -d 'In-memory ratio and speed against zstd'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a index -d 'Sync *.index.json weight maps'
+
+# Files for every subcommand
+complete -c znn -n "__fish_seen_subcommand_from $subcommands" -F
+
+# Shared by every subcommand
+complete -c znn -n "__fish_seen_subcommand_from $subcommands" -s h -l help -d 'Print help and exit'
+complete -c znn -n "__fish_seen_subcommand_from $subcommands" -s q -l quiet -d 'Print errors only'
+complete -c znn -n "__fish_seen_subcommand_from $subcommands" -s v -l verbose -d 'Print a summary line per file'
+
+# compress and decompress
+set -l writers compress decompress
+complete -c znn -n "__fish_seen_subcommand_from $writers" -s o -l output -r -F -d 'Write to this file (one input only)'
+complete -c znn -n "__fish_seen_subcommand_from $writers" -s c -l stdout -d 'Write to stdout'
+complete -c znn -n "__fish_seen_subcommand_from $writers" -s f -l force -d 'Overwrite existing outputs'
+complete -c znn -n "__fish_seen_subcommand_from $writers" -s k -l keep -d 'Keep source files (default)'
+complete -c znn -n "__fish_seen_subcommand_from $writers" -l rm -d 'Remove each source after its output is verified'
+complete -c znn -n "__fish_seen_subcommand_from $writers" -s r -l recursive -d 'Walk folders'
+
+# threads
+complete -c znn -n "__fish_seen_subcommand_from compress decompress test bench" -s T -l threads -x -d 'Worker threads'
+
+# dtype and chunk size
+complete -c znn -n "__fish_seen_subcommand_from compress bench" -l dtype -x -a 'auto bf16 fp16 fp32 fp8 bytes' -d 'Element type'
+complete -c znn -n "__fish_seen_subcommand_from compress bench" -l chunk-size -x -d 'Chunk size in bytes'
+
+# bench
+complete -c znn -n "__fish_seen_subcommand_from bench" -l seconds -x -d 'Minimum time per measurement'
+
+# index
+complete -c znn -n "__fish_seen_subcommand_from index" -l check -d 'Change nothing; exit 1 if out of sync'
