@@ -46,12 +46,12 @@ TEST_CASE("safetensors: malformed headers are refused, so the file is coded as o
 
 TEST_CASE("safetensors: whole files round-trip, well-formed, malformed or truncated") {
     const std::string header = R"({"w":{"dtype":"BF16","shape":[5000],"data_offsets":[0,10000]}})";
-    std::vector<std::uint8_t> file(8);
+    const auto body = test::bf16_weights(10'000);
+    std::vector<std::uint8_t> file(8 + header.size() + body.size());
     const std::uint64_t n = header.size();
     std::memcpy(file.data(), &n, 8);
-    file.insert(file.end(), header.begin(), header.end());
-    const auto body = test::bf16_weights(10'000);
-    file.insert(file.end(), body.begin(), body.end());
+    std::memcpy(file.data() + 8, header.data(), header.size());
+    std::memcpy(file.data() + 8 + header.size(), body.data(), body.size());
     CHECK(decompress_buffer(compress_buffer(file)) == file);
     auto broken = file;
     broken[10] = '#';
