@@ -20,7 +20,8 @@ echo "== znn bench (in memory, 1 thread)"
 best_of_3() {  # prints the fastest wall time in seconds of the command
     local best=1e9 t
     for _ in 1 2 3; do
-        t=$( { /usr/bin/time -f %e "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+        /usr/bin/time -f %e -o "$scratch/time" "$@" >/dev/null 2>&1
+        t=$(tail -1 "$scratch/time")
         best=$(echo "$t $best" | awk '{print ($1 < $2) ? $1 : $2}')
     done
     echo "$best"

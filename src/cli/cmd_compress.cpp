@@ -119,7 +119,7 @@ bool process_stream(const Options& options) {
         const auto start = std::chrono::steady_clock::now();
         const Stats stats = run_codec(mode, in, out, options, progress);
         const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-        if (file) file->commit(true);
+        if (file) file->commit(true, false);
         print_summary("stdin", mode, stats, took.count());
         return true;
     } catch (const UsageError&) {
@@ -169,7 +169,7 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
         if (file) {
             file->copy_metadata_from(input);
-            file->commit(options.force);
+            file->commit(options.force, options.remove_source);
             file.reset();
             if (options.remove_source) {
                 if (mode == Mode::compress) verify_compressed(target, stats, options);

@@ -75,8 +75,8 @@ void OutputFile::copy_metadata_from(const std::string& source) {
     (void)::futimens(fd_, times);
 }
 
-void OutputFile::commit(bool force) {
-    if (::fsync(fd_) != 0 && errno != EINVAL) throw IoError("cannot write output: " + errno_text(), target_);
+void OutputFile::commit(bool force, bool durable) {
+    if (durable && ::fsync(fd_) != 0 && errno != EINVAL) throw IoError("cannot write output: " + errno_text(), target_);
     if (::close(fd_) != 0) {
         fd_ = -1;
         throw IoError("cannot write output: " + errno_text(), target_);

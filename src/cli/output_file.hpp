@@ -18,9 +18,10 @@ public:
     const std::string& temp_path() const noexcept { return temp_; }
     // Copies permission bits and timestamps of source onto the output (best effort).
     void copy_metadata_from(const std::string& source);
-    // Flushes, closes and renames into place; without `force`, refuses to replace a file
-    // that appeared meanwhile. Throws IoError.
-    void commit(bool force);
+    // Closes and renames into place; without `force`, refuses to replace a file that
+    // appeared meanwhile. `durable` fsyncs first: needed before a source is removed (--rm),
+    // and otherwise skipped, as zstd does, because it costs more than the compression.
+    void commit(bool force, bool durable);
 
 private:
     std::string target_;
