@@ -1,5 +1,6 @@
 // Huffman encoding: histogram, length-limited code lengths, and the 4-stream bit writer.
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -134,39 +135,95 @@ std::size_t encode_bound(std::size_t symbols) noexcept {
 
 namespace {
 
-// Writes one stream: symbols in reverse order, so the backward-reading decoder meets
-// them in forward order; then the 1-bit end mark. Needs 8 bytes of slack after the end.
-std::uint8_t* encode_stream(const std::uint8_t* begin, const std::uint8_t* end,
-                            const std::uint32_t* code_table, std::uint8_t* out) noexcept {
+// One bitstream being written forwards. Symbols go in reverse order, so the
+// backward-reading decoder meets them in forward order.
+struct BitWriter {
     std::uint64_t acc = 0;
     unsigned used = 0;
-    auto put = [&](std::uint8_t symbol) {
-        const std::uint32_t e = code_table[symbol];
-        acc |= std::uint64_t{e & 0xFFFF} << used;
-        used += e >> 16;
-    };
-    auto flush = [&] {
+    std::uint8_t* out = nullptr;
+
+    void put(std::uint32_t entry) noexcept {  // entry: code | length << 16
+        acc |= std::uint64_t{entry & 0xFFFF} << used;
+        used += entry >> 16;
+    }
+    // Needs 8 bytes of room at out. At most 7 + 4 * 11 + 1 bits are pending, so the
+    // shift below is always under 64.
+    void flush() noexcept {
         store_le<std::uint64_t>(out, acc);
         out += used >> 3;
-        acc = (used >= 64) ? 0 : acc >> (used & ~7u);
+        acc >>= used & ~7u;
         used &= 7;
-    };
-    const std::uint8_t* p = end;
-    // 4 codes of at most 11 bits on top of at most 7 pending bits never overflow 64.
-    while (p - begin >= 4) {
-        put(p[-1]);
-        put(p[-2]);
-        put(p[-3]);
-        put(p[-4]);
-        p -= 4;
-        flush();
     }
-    while (p > begin) put(*--p);
-    acc |= std::uint64_t{1} << used;  // end mark
-    used += 1;
-    flush();
-    if (used > 0) ++out;
-    return out;
+    // The 1-bit end mark, then the last partial byte. Returns the end of the stream.
+    std::uint8_t* finish() noexcept {
+        acc |= std::uint64_t{1} << used;
+        used += 1;
+        flush();
+        if (used > 0) ++out;
+        return out;
+    }
+};
+
+// Codes symbols [begin, p) backwards into w, four per flush.
+void encode_rest(const std::uint8_t* begin, const std::uint8_t* p, const std::uint32_t* code_table,
+                 BitWriter& w) noexcept {
+    while (p - begin >= 4) {
+        w.put(code_table[p[-1]]);
+        w.put(code_table[p[-2]]);
+        w.put(code_table[p[-3]]);
+        w.put(code_table[p[-4]]);
+        p -= 4;
+        w.flush();
+    }
+    while (p > begin) w.put(code_table[*--p]);
+}
+
+// Encodes one block's four streams, interleaved so their bit-packing dependency chains
+// overlap in the CPU. Stream 0 is written in place; streams 1-3 go to scratch and are
+// moved behind it. Returns the block's end.
+std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const std::uint32_t* code_table,
+                           std::uint8_t* block) noexcept {
+    thread_local std::vector<std::uint8_t> scratch;
+    const std::size_t stream_bound = ((n + 3) / 4) * kMaxCodeLength / 8 + 16;
+    if (scratch.size() < 3 * stream_bound) scratch.resize(3 * stream_bound);
+
+    std::array<BitWriter, 4> w;
+    std::array<const std::uint8_t*, 4> begin{};
+    std::array<const std::uint8_t*, 4> p{};
+    std::size_t common = SIZE_MAX;
+    for (unsigned j = 0; j < 4; ++j) {
+        const auto [a, b] = stream_range(n, j);
+        begin[j] = data + a;
+        p[j] = data + b;
+        common = std::min(common, (b - a) / 4);
+        w[j].out = j == 0 ? block + kBlockHeaderSize : scratch.data() + (j - 1) * stream_bound;
+    }
+    for (std::size_t round = 0; round < common; ++round) {
+        for (unsigned j = 0; j < 4; ++j) {
+            w[j].put(code_table[p[j][-1]]);
+            w[j].put(code_table[p[j][-2]]);
+            w[j].put(code_table[p[j][-3]]);
+            w[j].put(code_table[p[j][-4]]);
+            p[j] -= 4;
+            w[j].flush();
+        }
+    }
+    std::array<std::size_t, 4> sizes{};
+    std::uint8_t* end = nullptr;
+    for (unsigned j = 0; j < 4; ++j) {
+        encode_rest(begin[j], p[j], code_table, w[j]);
+        std::uint8_t* stream_begin = j == 0 ? block + kBlockHeaderSize : scratch.data() + (j - 1) * stream_bound;
+        sizes[j] = static_cast<std::size_t>(w[j].finish() - stream_begin);
+        if (j == 0) {
+            end = stream_begin + sizes[0];
+        } else {
+            std::memcpy(end, stream_begin, sizes[j]);
+            end += sizes[j];
+        }
+    }
+    store_le<std::uint32_t>(block, static_cast<std::uint32_t>(end - block - 4));
+    for (unsigned j = 0; j < 3; ++j) store_le<std::uint16_t>(block + 4 + 2 * j, static_cast<std::uint16_t>(sizes[j]));
+    return end;
 }
 
 }  // namespace
@@ -179,21 +236,9 @@ std::size_t encode(std::span<const std::uint8_t> symbols, const CodeLengths& len
     for (unsigned s = 0; s < 256; ++s) code_table[s] = codes[s] | (std::uint32_t{lengths[s]} << 16);
 
     std::uint8_t* p = out + write_table(lengths, out);
-    const std::uint8_t* data = symbols.data();
     for (std::size_t start = 0; start < symbols.size(); start += kBlockSymbols) {
         const std::size_t n = std::min(kBlockSymbols, symbols.size() - start);
-        std::uint8_t* block = p;
-        std::uint8_t* stream = block + kBlockHeaderSize;
-        std::array<std::size_t, 4> sizes{};
-        for (unsigned j = 0; j < 4; ++j) {
-            const auto [a, b] = stream_range(n, j);
-            std::uint8_t* stream_end = encode_stream(data + start + a, data + start + b, code_table.data(), stream);
-            sizes[j] = static_cast<std::size_t>(stream_end - stream);
-            stream = stream_end;
-        }
-        store_le<std::uint32_t>(block, static_cast<std::uint32_t>(stream - block - 4));
-        for (unsigned j = 0; j < 3; ++j) store_le<std::uint16_t>(block + 4 + 2 * j, static_cast<std::uint16_t>(sizes[j]));
-        p = stream;
+        p = encode_block(symbols.data() + start, n, code_table.data(), p);
     }
     return static_cast<std::size_t>(p - out);
 }

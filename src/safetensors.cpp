@@ -1,6 +1,8 @@
 #include "safetensors.hpp"
 
 #include <algorithm>
+#include <array>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "bytes_io.hpp"
@@ -44,27 +46,116 @@ void append_region(std::vector<Region>& regions, std::uint64_t size, ChunkSpec s
     regions.push_back({size, spec});
 }
 
+// Collects (dtype, data_offsets) per tensor straight from the parser's events: a header
+// can list thousands of tensors, and building a DOM of it cost more than coding the
+// header itself. Returning false from any event aborts the parse (malformed header).
+class TensorCollector {
+public:
+    using json = nlohmann::json;
+    std::vector<Tensor> tensors;
+
+    bool null() { return scalar(); }
+    bool boolean(bool) { return scalar(); }
+    bool number_integer(json::number_integer_t) { return scalar(); }
+    bool number_float(json::number_float_t, const json::string_t&) { return scalar(); }
+    bool binary(json::binary_t&) { return scalar(); }
+    bool number_unsigned(json::number_unsigned_t v) {
+        if (depth_ == 3 && field_ == Field::offsets) {
+            if (offset_count_ >= 2) return false;
+            offsets_[offset_count_++] = v;
+            return true;
+        }
+        return scalar();
+    }
+    bool string(json::string_t& v) {
+        if (depth_ == 2 && field_ == Field::dtype) {
+            dtype_ = v;
+            has_dtype_ = true;
+            return true;
+        }
+        return scalar();
+    }
+    bool start_object(std::size_t) {
+        if (depth_ == 1 && !skip_) begin_tensor();
+        else if (!check_container()) return false;
+        ++depth_;
+        return true;
+    }
+    bool end_object() {
+        --depth_;
+        if (depth_ == 1 && !skip_) {
+            if (!has_dtype_ || !has_offsets_ || offset_count_ != 2 || offsets_[1] < offsets_[0]) return false;
+            tensors.push_back({offsets_[0], offsets_[1], layout_for_dtype(dtype_)});
+        }
+        if (depth_ == 1) skip_ = false;
+        return true;
+    }
+    bool start_array(std::size_t) {
+        if (depth_ == 1 && !skip_) return false;  // a tensor entry must be an object
+        if (depth_ == 2 && field_ == Field::offsets && !skip_) {
+            if (has_offsets_) return false;
+            has_offsets_ = true;
+        } else if (!check_container()) {
+            return false;
+        }
+        ++depth_;
+        return true;
+    }
+    bool end_array() {
+        --depth_;
+        if (depth_ == 1) skip_ = false;
+        return true;
+    }
+    bool key(json::string_t& k) {
+        if (depth_ == 1) {
+            skip_ = k == "__metadata__";
+        } else if (depth_ == 2) {
+            field_ = k == "dtype" ? Field::dtype : k == "data_offsets" ? Field::offsets : Field::other;
+        }
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+private:
+    enum class Field { other, dtype, offsets };
+
+    bool scalar() {
+        if (depth_ == 1 && !skip_) return false;                          // tensor entry not an object
+        if (depth_ == 2 && !skip_ && field_ != Field::other) return false;  // wrong type for a field
+        if (depth_ == 3 && !skip_ && field_ == Field::offsets) return false;  // non-integer offset
+        return true;
+    }
+    bool check_container() {
+        if (depth_ == 0) return true;  // the top-level object
+        if (depth_ == 2 && !skip_ && field_ != Field::other) return false;
+        if (depth_ == 3 && !skip_ && field_ == Field::offsets) return false;
+        return true;
+    }
+    void begin_tensor() {
+        has_dtype_ = has_offsets_ = false;
+        offset_count_ = 0;
+        field_ = Field::other;
+    }
+
+    int depth_ = 0;
+    bool skip_ = false;  // inside __metadata__
+    Field field_ = Field::other;
+    std::string dtype_;
+    bool has_dtype_ = false;
+    bool has_offsets_ = false;
+    unsigned offset_count_ = 0;
+    std::array<std::uint64_t, 2> offsets_{};
+};
+
 }  // namespace
 
 std::optional<std::vector<Region>> plan_safetensors(std::span<const std::uint8_t> json) {
     if (json.empty() || json[0] != '{') return std::nullopt;
-    const auto header = nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
-    if (!header.is_object()) return std::nullopt;
-
-    std::vector<Tensor> tensors;
-    for (const auto& [name, info] : header.items()) {
-        if (name == "__metadata__") continue;
-        if (!info.is_object()) return std::nullopt;
-        const auto dtype = info.find("dtype");
-        const auto offsets = info.find("data_offsets");
-        if (dtype == info.end() || !dtype->is_string() || offsets == info.end() || !offsets->is_array() ||
-            offsets->size() != 2 || !(*offsets)[0].is_number_unsigned() || !(*offsets)[1].is_number_unsigned())
-            return std::nullopt;
-        const auto begin = (*offsets)[0].get<std::uint64_t>();
-        const auto end = (*offsets)[1].get<std::uint64_t>();
-        if (end < begin) return std::nullopt;
-        tensors.push_back({begin, end, layout_for_dtype(dtype->get<std::string>())});
-    }
+    TensorCollector collector;
+    if (!nlohmann::json::sax_parse(json.begin(), json.end(), &collector, nlohmann::json::input_format_t::json,
+                                   /*strict=*/true))
+        return std::nullopt;
+    std::vector<Tensor> tensors = std::move(collector.tensors);
     std::sort(tensors.begin(), tensors.end(), [](const Tensor& a, const Tensor& b) { return a.begin < b.begin; });
 
     std::vector<Region> regions;

@@ -42,6 +42,28 @@ TEST_CASE("safetensors: malformed headers are refused, so the file is coded as o
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16"}})")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[8,4]}})")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]},"b":{"dtype":"BF16","data_offsets":[4,12]}})")));
+    // Wrong types and shapes, each on its own.
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":[1,2]})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":7})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":16,"data_offsets":[0,8]}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8,16]}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0]}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[-1,8]}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,[8]]}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":{"b":0}}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]}} trailing)")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]})")));
+}
+
+TEST_CASE("safetensors: metadata and unknown fields may hold anything") {
+    const auto json = as_bytes(
+        R"({"__metadata__":{"nested":{"dtype":[1,{"x":null}]},"n":-3.5,"ok":true},)"
+        R"("a":{"shape":[[2],{"k":"v"}],"dtype":"BF16","extra":null,"data_offsets":[0,8]}})");
+    const auto regions = plan_safetensors(json);
+    REQUIRE(regions);
+    REQUIRE(regions->size() == 2);
+    CHECK((*regions)[1].spec.layout == Layout::bf16);
+    CHECK((*regions)[1].size == 8);
 }
 
 TEST_CASE("safetensors: whole files round-trip, well-formed, malformed or truncated") {
