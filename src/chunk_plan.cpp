@@ -64,9 +64,16 @@ bool ChunkReader::next(ChunkTask& task) {
     const ChunkSpec spec = in_region ? regions_.front().spec : rest_spec_;
     std::size_t want = chunk_size_;
     if (in_region) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));
-    task.raw.resize(want);
-    const std::size_t got = read(task.raw.data(), want);
-    task.raw.resize(got);
+    std::size_t got = 0;
+    const auto borrowed = sniffed_pos_ == sniffed_.size() ? in_.borrow(want) : std::nullopt;
+    if (borrowed) {
+        task.raw = *borrowed;
+        got = borrowed->size();
+    } else {
+        task.storage.resize(want);
+        got = read(task.storage.data(), want);
+        task.raw = {task.storage.data(), got};
+    }
     task.spec = spec;
     if (in_region) {
         regions_.front().size -= got;

@@ -12,7 +12,8 @@
 namespace znn {
 
 struct ChunkTask {
-    Buffer raw;
+    std::span<const std::uint8_t> raw;  // into storage, or borrowed from an in-memory input
+    Buffer storage;
     ChunkSpec spec;
 };
 

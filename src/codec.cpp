@@ -233,8 +233,12 @@ void decode_plane(PlaneCodec codec, std::span<const std::uint8_t> payload, std::
 }  // namespace
 
 void decode_chunk(std::span<const std::uint8_t> block, const ChunkHeader& header, std::span<std::uint8_t> out) {
+    decode_payload(block.subspan(header.header_size()), header, out);
+}
+
+void decode_payload(std::span<const std::uint8_t> block, const ChunkHeader& header, std::span<std::uint8_t> out) {
     const PlaneShape shape = plane_shape(header.layout, header.phase, header.raw_size);
-    std::size_t pos = header.header_size();
+    std::size_t pos = 0;
     if (header.layout == Layout::bytes) {
         decode_plane(header.codecs[0], block.subspan(pos, header.sizes[0]), out);
     } else {

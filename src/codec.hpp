@@ -30,6 +30,9 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
 // does not match.
 void decode_chunk(std::span<const std::uint8_t> block, const ChunkHeader& header,
                   std::span<std::uint8_t> out);
+// The same for the payload alone (the block without its header), which may live apart.
+void decode_payload(std::span<const std::uint8_t> payload, const ChunkHeader& header,
+                    std::span<std::uint8_t> out);
 
 // Parses a complete chunk block's header (prefix and plane entries), checking that the
 // block is exactly as long as the header says. Throws FormatError.

@@ -75,14 +75,23 @@ bool FrameReader::next(DecodeTask& task) {
         read_exact(prefix.data() + 1, prefix.size() - 1);
         ChunkHeader header = parse_chunk_prefix(prefix);
         // Read the plane table, then the payload it announces (each size already bounded).
-        task.block.resize(header.header_size());
-        std::copy(prefix.begin(), prefix.end(), task.block.begin());
-        read_exact(task.block.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize);
-        parse_plane_entries({task.block.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize},
-                            header);
+        Buffer& b = task.storage;
+        b.resize(header.header_size());
+        std::copy(prefix.begin(), prefix.end(), b.begin());
+        read_exact(b.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize);
+        parse_plane_entries({b.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize}, header);
         const std::uint64_t block_size = header.block_size();
-        task.block.resize(block_size);
-        read_exact(task.block.data() + header.header_size(), block_size - header.header_size());
+        const std::size_t payload_size = block_size - header.header_size();
+        const auto borrowed = in_.borrow(payload_size);
+        if (borrowed) {
+            bytes_read_ += borrowed->size();
+            if (borrowed->size() != payload_size) throw FormatError("truncated input (unexpected end of file)");
+            task.payload = *borrowed;
+        } else {
+            b.resize(payload_size);
+            read_exact(b.data(), payload_size);
+            task.payload = {b.data(), payload_size};
+        }
         seen_.push_back({block_size, header.raw_size});
         content_size_ += header.raw_size;
         content_checksum_->add(header.raw_size, header.checksum);

@@ -13,8 +13,10 @@
 namespace znn {
 
 struct DecodeTask {
-    Buffer block;  // a complete chunk block; empty for an end-of-frame marker
+    std::span<const std::uint8_t> payload;  // the chunk's planes, in storage or borrowed
+    Buffer storage;
     ChunkHeader header;
+    std::uint8_t* direct_out = nullptr;  // where to decode to, when the output allows it
 };
 
 class FrameReader {

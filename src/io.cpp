@@ -37,11 +37,29 @@ std::size_t SpanInput::read(std::span<std::uint8_t> out) {
     return n;
 }
 
+std::optional<std::span<const std::uint8_t>> SpanInput::borrow(std::size_t size) {
+    const auto part = data_.first(std::min(size, data_.size()));
+    data_ = data_.subspan(part.size());
+    return part;
+}
+
 void SpanOutput::write(std::span<const std::uint8_t> data) {
     if (data.size() > buffer_.size() - used_) throw IoError("output buffer too small");
     if (data.empty()) return;
     std::memcpy(buffer_.data() + used_, data.data(), data.size());
     used_ += data.size();
+}
+
+std::uint8_t* SpanOutput::reserve(std::size_t size) noexcept {
+    if (size > buffer_.size() - reserved_) return nullptr;  // write() will report it
+    std::uint8_t* at = buffer_.data() + reserved_;
+    reserved_ += size;
+    return at;
+}
+
+void SpanOutput::commit(std::size_t size) {
+    if (size > buffer_.size() - used_) throw IoError("output buffer too small");
+    used_ += size;
 }
 
 std::size_t read_fully(InputStream& in, std::span<std::uint8_t> out) {

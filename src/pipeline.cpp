@@ -26,6 +26,7 @@ struct EncodedChunk {
 
 struct DecodedChunk {
     Buffer raw;
+    std::size_t direct_size = 0;  // bytes decoded straight into the output instead
 };
 
 }  // namespace
@@ -75,16 +76,31 @@ Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& op
     FrameReader reader(in);
     Stats stats;
     run_ordered<DecodeTask, DecodedChunk>(
-        resolve_threads(options.threads), [&](DecodeTask& task) { return reader.next(task); },
+        resolve_threads(options.threads),
+        [&](DecodeTask& task) {
+            if (!reader.next(task)) return false;
+            task.direct_out = out.reserve(task.header.raw_size);
+            return true;
+        },
         [](DecodeTask& task) {
             DecodedChunk chunk;
-            chunk.raw.resize(task.header.raw_size);
-            decode_chunk(task.block, task.header, chunk.raw);
+            if (task.direct_out != nullptr) {
+                chunk.direct_size = task.header.raw_size;
+                decode_payload(task.payload, task.header, {task.direct_out, chunk.direct_size});
+            } else {
+                chunk.raw.resize(task.header.raw_size);
+                decode_payload(task.payload, task.header, chunk.raw);
+            }
             return chunk;
         },
         [&](DecodedChunk& chunk) {
-            out.write(chunk.raw);
-            stats.raw_bytes += chunk.raw.size();
+            if (chunk.direct_size != 0) {
+                out.commit(chunk.direct_size);
+                stats.raw_bytes += chunk.direct_size;
+            } else {
+                out.write(chunk.raw);
+                stats.raw_bytes += chunk.raw.size();
+            }
             ++stats.chunks;
             if (options.progress) options.progress(stats.raw_bytes);
         });

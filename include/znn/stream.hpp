@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +16,10 @@ public:
     virtual ~InputStream() = default;
     // Reads up to out.size() bytes; returns how many, 0 only at end of input. Throws IoError.
     virtual std::size_t read(std::span<std::uint8_t> out) = 0;
+    // Inputs already in memory can hand out their bytes without a copy: returns (and
+    // consumes) up to `size` bytes that stay valid as long as the input's buffer does,
+    // or nothing when the input cannot (then use read()).
+    virtual std::optional<std::span<const std::uint8_t>> borrow(std::size_t) { return std::nullopt; }
 };
 
 class OutputStream {
@@ -22,6 +27,12 @@ public:
     virtual ~OutputStream() = default;
     // Writes all of data or throws IoError.
     virtual void write(std::span<const std::uint8_t> data) = 0;
+    // Outputs in memory can take decoded chunks without a copy: reserve(size) returns
+    // where the next `size` not yet reserved bytes of output go, or nullptr (then use
+    // write()). Reservations are made in output order; commit(size) then counts the
+    // oldest reservation's bytes as written. Only outputs that never mix the two override.
+    virtual std::uint8_t* reserve(std::size_t) noexcept { return nullptr; }
+    virtual void commit(std::size_t) {}
 };
 
 // Reads a file descriptor (a file, a pipe, stdin). Does not own the descriptor.
@@ -51,6 +62,7 @@ class SpanInput final : public InputStream {
 public:
     explicit SpanInput(std::span<const std::uint8_t> data) : data_(data) {}
     std::size_t read(std::span<std::uint8_t> out) override;
+    std::optional<std::span<const std::uint8_t>> borrow(std::size_t size) override;
 
 private:
     std::span<const std::uint8_t> data_;
@@ -70,11 +82,14 @@ class SpanOutput final : public OutputStream {
 public:
     explicit SpanOutput(std::span<std::uint8_t> buffer) : buffer_(buffer) {}
     void write(std::span<const std::uint8_t> data) override;
+    std::uint8_t* reserve(std::size_t size) noexcept override;
+    void commit(std::size_t size) override;
     std::size_t size() const noexcept { return used_; }
 
 private:
     std::span<std::uint8_t> buffer_;
-    std::size_t used_ = 0;
+    std::size_t used_ = 0;      // written or committed (the writer's count)
+    std::size_t reserved_ = 0;  // handed out by reserve() (the reader's count)
 };
 
 // Swallows everything (for `znn test`).
