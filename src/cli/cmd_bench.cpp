@@ -1,5 +1,6 @@
 // znn bench: in-memory ratio and speed of znn against zstd -1 and -3 on the same buffer,
-// in one run. Like `zstd -b`, each figure is the fastest of repeated runs.
+// in one run. Like `zstd -b`, each figure is the fastest of repeated runs; the codecs
+// take turns, so a change in machine load hits them all alike.
 #include <zstd.h>
 
 #include <chrono>
@@ -20,18 +21,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Runs fn until `seconds` have passed (at least twice) and returns the fastest run's time.
-double fastest_seconds(double seconds, const std::function<void()>& fn) {
-    double best = 1e100;
+// Times every function in turn, round after round, for about `seconds` per function
+// (at least three rounds), and returns each one's fastest run. Interleaving the
+// contenders makes them share whatever the machine's load and clock do meanwhile.
+std::vector<double> fastest_seconds(double seconds, const std::vector<std::function<void()>>& fns) {
+    std::vector<double> best(fns.size(), 1e100);
     const auto start = Clock::now();
-    int runs = 0;
+    const double budget = seconds * static_cast<double>(fns.size());
+    int rounds = 0;
     do {
-        const auto t0 = Clock::now();
-        fn();
-        const std::chrono::duration<double> took = Clock::now() - t0;
-        best = std::min(best, took.count());
-        ++runs;
-    } while (runs < 2 || std::chrono::duration<double>(Clock::now() - start).count() < seconds);
+        for (std::size_t i = 0; i < fns.size(); ++i) {
+            const auto t0 = Clock::now();
+            fns[i]();
+            const std::chrono::duration<double> took = Clock::now() - t0;
+            best[i] = std::min(best[i], took.count());
+        }
+        ++rounds;
+    } while (rounds < 3 || std::chrono::duration<double>(Clock::now() - start).count() < budget);
     return best;
 }
 
@@ -49,47 +55,90 @@ struct Result {
     double decompress_mbps;
 };
 
-Result bench_znn(const std::vector<std::uint8_t>& data, const Options& o) {
-    CompressOptions c;
-    c.threads = o.threads;
-    c.chunk_size = o.chunk_size;
-    c.dtype = o.dtype;
-    DecompressOptions d;
-    d.threads = o.threads;
-    VectorOutput packed;
-    packed.bytes.reserve(data.size() + data.size() / 8 + 4096);
-    const double tc = fastest_seconds(o.bench_seconds, [&] {
-        packed.bytes.clear();
-        SpanInput in(data);
-        compress(in, packed, c);
-    });
-    std::vector<std::uint8_t> restored(data.size());
-    const double td = fastest_seconds(o.bench_seconds, [&] {
-        SpanInput in(packed.bytes);
-        SpanOutput out(restored);
-        decompress(in, out, d);
-    });
-    if (restored != data) throw FormatError("round trip mismatch: please report this bug");
-    const double n = static_cast<double>(data.size());
-    return {static_cast<double>(packed.bytes.size()) / n, n / tc / 1e6, n / td / 1e6};
-}
+// One codec under test: compress() and decompress() work on buffers it owns.
+struct Contender {
+    std::function<void()> compress;
+    std::function<void()> decompress;
+    std::function<std::size_t()> packed_size;
+};
 
-Result bench_zstd(const std::vector<std::uint8_t>& data, int level, double seconds) {
-    std::vector<std::uint8_t> packed(ZSTD_compressBound(data.size()));
-    std::vector<std::uint8_t> restored(data.size());
-    ZSTD_CCtx* cctx = ZSTD_createCCtx();
-    ZSTD_DCtx* dctx = ZSTD_createDCtx();
-    std::size_t size = 0;
-    const double tc = fastest_seconds(seconds, [&] {
-        size = ZSTD_compressCCtx(cctx, packed.data(), packed.size(), data.data(), data.size(), level);
-    });
-    const double td = fastest_seconds(seconds, [&] {
-        ZSTD_decompressDCtx(dctx, restored.data(), restored.size(), packed.data(), size);
-    });
-    ZSTD_freeCCtx(cctx);
-    ZSTD_freeDCtx(dctx);
+struct ZstdContender {
+    ZstdContender(const std::vector<std::uint8_t>& data, int level)
+        : data_(data), level_(level), packed_(ZSTD_compressBound(data.size())), restored_(data.size()) {}
+    ~ZstdContender() {
+        ZSTD_freeCCtx(cctx_);
+        ZSTD_freeDCtx(dctx_);
+    }
+    ZstdContender(const ZstdContender&) = delete;
+    ZstdContender& operator=(const ZstdContender&) = delete;
+
+    Contender contender() {
+        return {[this] { size_ = ZSTD_compressCCtx(cctx_, packed_.data(), packed_.size(), data_.data(), data_.size(), level_); },
+                [this] { ZSTD_decompressDCtx(dctx_, restored_.data(), restored_.size(), packed_.data(), size_); },
+                [this] { return size_; }};
+    }
+
+private:
+    const std::vector<std::uint8_t>& data_;
+    int level_;
+    std::vector<std::uint8_t> packed_;
+    std::vector<std::uint8_t> restored_;
+    std::size_t size_ = 0;
+    ZSTD_CCtx* cctx_ = ZSTD_createCCtx();
+    ZSTD_DCtx* dctx_ = ZSTD_createDCtx();
+};
+
+struct ZnnContender {
+    ZnnContender(const std::vector<std::uint8_t>& data, const Options& o) : data_(data), restored_(data.size()) {
+        c_.threads = o.threads;
+        c_.chunk_size = o.chunk_size;
+        c_.dtype = o.dtype;
+        d_.threads = o.threads;
+        packed_.bytes.reserve(data.size() + data.size() / 8 + 4096);
+    }
+    Contender contender() {
+        return {[this] {
+                    packed_.bytes.clear();
+                    SpanInput in(data_);
+                    compress(in, packed_, c_);
+                },
+                [this] {
+                    SpanInput in(packed_.bytes);
+                    SpanOutput out(restored_);
+                    decompress(in, out, d_);
+                },
+                [this] { return packed_.bytes.size(); }};
+    }
+    bool round_trips() const { return restored_ == data_; }
+
+private:
+    const std::vector<std::uint8_t>& data_;
+    CompressOptions c_;
+    DecompressOptions d_;
+    VectorOutput packed_;
+    std::vector<std::uint8_t> restored_;
+};
+
+// Ratio and speeds of znn, zstd -1 and zstd -3 on one buffer, in that order.
+std::vector<Result> bench_all(const std::vector<std::uint8_t>& data, const Options& o) {
+    ZnnContender znn(data, o);
+    ZstdContender z1(data, 1);
+    ZstdContender z3(data, 3);
+    const std::vector<Contender> all = {znn.contender(), z1.contender(), z3.contender()};
+    std::vector<std::function<void()>> compressors;
+    std::vector<std::function<void()>> decompressors;
+    for (const Contender& c : all) {
+        compressors.push_back(c.compress);
+        decompressors.push_back(c.decompress);
+    }
+    const auto tc = fastest_seconds(o.bench_seconds, compressors);
+    const auto td = fastest_seconds(o.bench_seconds, decompressors);
+    if (!znn.round_trips()) throw FormatError("round trip mismatch: please report this bug");
     const double n = static_cast<double>(data.size());
-    return {static_cast<double>(size) / n, n / tc / 1e6, n / td / 1e6};
+    std::vector<Result> results;
+    for (std::size_t i = 0; i < all.size(); ++i)
+        results.push_back({static_cast<double>(all[i].packed_size()) / n, n / tc[i] / 1e6, n / td[i] / 1e6});
+    return results;
 }
 
 void print_row(const char* name, const Result& r) {
@@ -104,9 +153,10 @@ int run_bench(const Options& options) {
         try {
             const auto data = read_file(path);
             if (data.empty()) throw UsageError("empty file: nothing to measure", path);
-            const Result z = bench_znn(data, options);
-            const Result z1 = bench_zstd(data, 1, options.bench_seconds);
-            const Result z3 = bench_zstd(data, 3, options.bench_seconds);
+            const auto results = bench_all(data, options);
+            const Result& z = results[0];
+            const Result& z1 = results[1];
+            const Result& z3 = results[2];
             std::printf("%s: %s, znn with %u thread%s\n", path.c_str(), format_size(data.size()).c_str(),
                         options.threads, options.threads == 1 ? "" : "s");
             std::printf("  %-8s %8s %14s %14s\n", "codec", "size", "compress", "decompress");
