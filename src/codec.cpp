@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 
@@ -28,7 +29,7 @@ constexpr double kHuffmanMinGain = 0.03;
 // Sign and mantissa planes of floats are close to random. Before counting such a plane in
 // full, a sample of kSampleSlices slices of kSampleSlice bytes spread over it is counted;
 // if even the sample promises under half of kHuffmanMinGain, the plane is stored.
-constexpr std::size_t kSampleSlice = 2 << 10;
+constexpr std::size_t kSampleSlice = 1 << 10;
 constexpr std::size_t kSampleSlices = 8;
 
 bool is_float_layout(Layout layout) {
@@ -47,10 +48,12 @@ bool sample_says_random(std::span<const std::uint8_t> plane) {
     }
     const std::size_t n = kSampleSlices * kSampleSlice;
     if (*std::max_element(counts.begin(), counts.end()) > n / 4) return false;
-    const auto lengths = huffman::build_code_lengths(counts);
-    std::uint64_t bits = 0;
-    for (unsigned sym = 0; sym < 256; ++sym) bits += std::uint64_t{counts[sym]} * lengths[sym];
-    return static_cast<double>(bits) > 8.0 * static_cast<double>(n) * (1.0 - kHuffmanMinGain / 2);
+    // Order-0 entropy is a floor for Huffman, and cheaper than building a code.
+    double bits = 0;
+    const double log_n = std::log2(static_cast<double>(n));
+    for (const std::uint32_t c : counts)
+        if (c != 0) bits += static_cast<double>(c) * (log_n - std::log2(static_cast<double>(c)));
+    return bits > 8.0 * static_cast<double>(n) * (1.0 - kHuffmanMinGain / 2);
 }
 
 struct ZstdDeleter {

@@ -122,8 +122,11 @@ CodeLengths build_code_lengths(const Histogram& counts) noexcept {
         lengths[leaves[0].symbol] = 1;
         return lengths;
     }
-    std::stable_sort(leaves.begin(), leaves.end(),
-                     [](const Leaf& a, const Leaf& b) { return a.count < b.count; });
+    // By count, ties in symbol order (what a stable sort of the symbol-ordered leaves
+    // gives, without the stable sort's buffer allocation).
+    std::sort(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) {
+        return a.count != b.count ? a.count < b.count : a.symbol < b.symbol;
+    });
     compute_depths(leaves, lengths);
     const auto longest = *std::max_element(lengths.begin(), lengths.end());
     if (longest > kMaxCodeLength) limit_lengths(leaves, lengths);
