@@ -116,6 +116,23 @@ check "index -q silent" [ -z "$out" ]
 check "index on a file fixed it" cmp idx/model.safetensors.index.json original/model.safetensors.index.json
 check "index on a non-index fails" not quiet "$ZNN" index -q idx/config.json
 
+# --- Several files at once: small files run in parallel, one thread each.
+mkdir -p many
+for i in 1 2 3 4 5 6; do make_safetensors "many/shard-$i.safetensors" "$((20 + i))" $((20000 + 3000 * i)); done
+cp -a many many_t1
+cp -a many many_orig
+check "parallel folder compress -T2" "$ZNN" compress -q -T2 many
+check "parallel folder compress -T1" "$ZNN" compress -q -T1 many_t1
+same_outputs() { for i in 1 2 3 4 5 6; do cmp -s "many/shard-$i.safetensors.znn" "many_t1/shard-$i.safetensors.znn" || return 1; done; }
+check "parallel folder output independent of threads" same_outputs
+rm many/shard-*.safetensors
+printf 'garbage' | dd of=many/shard-4.safetensors.znn bs=1 seek=100 conv=notrunc 2>/dev/null
+check "parallel folder decompress with a corrupt member fails" not quiet "$ZNN" decompress -q -T2 many
+restored_but_4() { for i in 1 2 3 5 6; do cmp -s "many/shard-$i.safetensors" "many_orig/shard-$i.safetensors" || return 1; done; }
+check "parallel folder: the other members restored" restored_but_4
+check "parallel folder: no output for the corrupt member" not test -e many/shard-4.safetensors
+check "parallel folder: no temporary files left" [ -z "$(find many -name '*.znn-tmp')" ]
+
 # --- Hugging Face cache: two revisions sharing blobs.
 hf=hub/models--org--name
 mkdir -p "$hf/blobs" "$hf/refs" "$hf/snapshots/rev1" "$hf/snapshots/rev2"

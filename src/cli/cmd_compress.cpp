@@ -70,8 +70,8 @@ void verify_compressed(const std::string& path, const Stats& written, const Opti
     if (read.raw_bytes != written.raw_bytes) throw FormatError("verification failed: size differs", path);
 }
 
-void print_summary(const std::string& name, Mode mode, const Stats& stats, double seconds) {
-    if (verbosity() < 2) return;
+void print_summary(const std::string& name, Mode mode, const Stats& stats, double seconds, const Options& options) {
+    if (verbosity() < 2 || !options.show_summary) return;
     const std::uint64_t raw = stats.raw_bytes;
     const std::uint64_t packed = stats.compressed_bytes;
     const double pct = raw ? 100.0 * static_cast<double>(packed) / static_cast<double>(raw) : 0.0;
@@ -120,7 +120,7 @@ bool process_stream(const Options& options) {
         const Stats stats = run_codec(mode, in, out, options, progress);
         const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
         if (file) file->commit(true, false);
-        print_summary("stdin", mode, stats, took.count());
+        print_summary("stdin", mode, stats, took.count(), options);
         return true;
     } catch (const UsageError&) {
         throw;  // exit 2, from main
@@ -157,7 +157,7 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         FdOutput fd_out(out_fd, file ? target : std::string("stdout"));
         NullOutput null_out;
         OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
-        Progress progress(input, size_of(in.fd));
+        Progress progress(input, size_of(in.fd), options.show_progress);
         const auto start = std::chrono::steady_clock::now();
         Stats stats;
         try {
@@ -169,14 +169,14 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
         if (file) {
             file->copy_metadata_from(input);
-            file->commit(options.force, options.remove_source);
+            file->commit(options.force, options.remove_source || options.sync_output);
             file.reset();
             if (options.remove_source) {
                 if (mode == Mode::compress) verify_compressed(target, stats, options);
                 if (::unlink(input.c_str()) != 0) throw IoError(std::string("cannot remove: ") + std::strerror(errno), input);
             }
         }
-        print_summary(input, mode, stats, took.count());
+        print_summary(input, mode, stats, took.count(), options);
         return true;
     } catch (const UsageError&) {
         throw;  // exit 2, from main

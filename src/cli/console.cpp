@@ -14,7 +14,7 @@ int g_verbosity = 1;
 
 spdlog::logger& logger() {
     static auto log = [] {
-        auto l = spdlog::stderr_logger_st("znn");
+        auto l = spdlog::stderr_logger_mt("znn");  // folders run files on several threads
         l->set_pattern("znn: %v");
         l->set_level(spdlog::level::trace);
         return l;
@@ -58,10 +58,10 @@ std::string format_size(std::uint64_t bytes) {
     return buf;
 }
 
-Progress::Progress(std::string name, std::uint64_t total)
+Progress::Progress(std::string name, std::uint64_t total, bool allowed)
     : name_(std::move(name)),
       total_(total),
-      enabled_(g_verbosity >= 1 && ::isatty(STDERR_FILENO) == 1),
+      enabled_(allowed && g_verbosity >= 1 && ::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 

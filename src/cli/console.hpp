@@ -24,7 +24,7 @@ std::string format_size(std::uint64_t bytes);
 // is a terminal, -q is off, and the job has run long enough to be worth it.
 class Progress {
 public:
-    Progress(std::string name, std::uint64_t total);  // total 0: unknown
+    Progress(std::string name, std::uint64_t total, bool allowed = true);  // total 0: unknown
     ~Progress();
     void update(std::uint64_t done);
 

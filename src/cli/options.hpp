@@ -24,6 +24,10 @@ struct Options {
     DtypeChoice dtype = DtypeChoice::automatic;
     std::size_t chunk_size = kDefaultChunkSize;
     bool check_only = false;  // index --check
+    // Set by the folder walk, not the command line:
+    bool sync_output = false;   // fsync the output even without --rm (HF cache with --rm)
+    bool show_summary = true;   // the -v line (off for the re-read that verifies --rm)
+    bool show_progress = true;  // off while several files run at once
     double bench_seconds = 1.0;
 };
 

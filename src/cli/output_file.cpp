@@ -17,15 +17,50 @@ namespace znn::cli {
 
 namespace {
 
-// The temporary file being written, for the signal handler. Only async-signal-safe work
-// happens there: read this buffer and unlink it.
-char g_live_temp[4096];
-std::atomic<bool> g_live{false};
+// The temporary files being written (folders run several files at once), for the signal
+// handler. Only async-signal-safe work happens there: read these buffers and unlink.
+struct LiveTemp {
+    std::atomic<int> state{0};  // 0 free, 1 being filled, 2 live
+    char path[4096];
+};
+constexpr std::size_t kLiveSlots = 64;
+LiveTemp g_live[kLiveSlots];
 
 void on_signal(int sig) {
-    if (g_live.load()) ::unlink(g_live_temp);
+    for (LiveTemp& slot : g_live)
+        if (slot.state.load() == 2) ::unlink(slot.path);
     std::signal(sig, SIG_DFL);
     std::raise(sig);
+}
+
+// Registers path for removal on a signal; returns the slot, or -1 when none is free or
+// the path is too long (the file is then still removed on every other exit path).
+int register_live(const std::string& path) {
+    if (path.size() >= sizeof LiveTemp::path) return -1;
+    for (std::size_t i = 0; i < kLiveSlots; ++i) {
+        int expected = 0;
+        if (g_live[i].state.compare_exchange_strong(expected, 1)) {
+            std::memcpy(g_live[i].path, path.c_str(), path.size() + 1);
+            g_live[i].state.store(2);
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+void unregister_live(int slot) {
+    if (slot >= 0) g_live[slot].state.store(0);
+}
+
+// After a rename, the directory entry itself must reach the disk for the file to survive
+// a crash under its new name.
+void sync_directory_of(const std::string& path) {
+    const std::filesystem::path p(path);
+    const std::string dir = p.has_parent_path() ? p.parent_path().string() : std::string(".");
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)::fsync(fd);
+    ::close(fd);
 }
 
 std::string errno_text() { return std::strerror(errno); }
@@ -53,17 +88,14 @@ OutputFile::OutputFile(std::string target) : target_(std::move(target)) {
     fd_ = ::mkstemps(name.data(), 8);
     if (fd_ < 0) throw IoError("cannot create output: " + errno_text(), target_);
     temp_.assign(name.data());
-    if (temp_.size() < sizeof g_live_temp) {
-        std::memcpy(g_live_temp, temp_.c_str(), temp_.size() + 1);
-        g_live.store(true);
-    }
+    live_slot_ = register_live(temp_);
 }
 
 OutputFile::~OutputFile() {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) {
-        g_live.store(false);
         ::unlink(temp_.c_str());
+        unregister_live(live_slot_);
     }
 }
 
@@ -95,7 +127,8 @@ void OutputFile::commit(bool force, bool durable) {
         }
     }
     committed_ = true;
-    g_live.store(false);
+    unregister_live(live_slot_);
+    if (durable) sync_directory_of(target_);
 }
 
 }  // namespace znn::cli

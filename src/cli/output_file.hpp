@@ -27,6 +27,7 @@ private:
     std::string target_;
     std::string temp_;
     int fd_ = -1;
+    int live_slot_ = -1;  // in the signal handler's list of files to remove
     bool committed_ = false;
 };
 

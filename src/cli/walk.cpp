@@ -1,6 +1,13 @@
 #include "walk.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -18,6 +25,66 @@ namespace znn::cli {
 namespace {
 
 constexpr std::uintmax_t kLargeFileThreshold = std::uintmax_t{1} << 20;
+// A file this large keeps every thread busy with its own chunks; smaller ones are run
+// several at a time, one thread each, so a folder of many small shards is not serial.
+constexpr std::uintmax_t kChunkParallelSize = std::uintmax_t{64} << 20;
+
+struct FileJob {
+    std::string path;
+    std::uintmax_t size;
+};
+
+unsigned thread_count(const Options& options) {
+    return options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Runs every job: large files one after another with all threads on their chunks, then
+// the rest on a pool of one-thread file workers. Output bytes do not depend on this: each
+// file's output depends only on its own bytes. Output to stdout stays strictly in order.
+template <class Run>
+bool run_file_jobs(const std::vector<FileJob>& jobs, const Options& options, Run&& run) {
+    const unsigned threads = thread_count(options);
+    if (options.to_stdout || threads <= 1 || jobs.size() <= 1) {
+        bool ok = true;
+        for (const FileJob& job : jobs) ok = run(job, options) && ok;
+        return ok;
+    }
+    bool ok = true;
+    std::vector<const FileJob*> small;
+    for (const FileJob& job : jobs) {
+        if (job.size >= kChunkParallelSize) {
+            ok = run(job, options) && ok;
+        } else {
+            small.push_back(&job);
+        }
+    }
+    Options one = options;
+    one.threads = 1;
+    one.show_progress = false;  // several files at once: progress lines would interleave
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> all_ok{true};
+    std::mutex error_mutex;
+    std::exception_ptr usage_error;  // (run prints and absorbs data and I/O errors itself)
+    auto worker = [&] {
+        for (std::size_t i; (i = next.fetch_add(1)) < small.size();) {
+            try {
+                if (!run(*small[i], one)) all_ok.store(false);
+            } catch (...) {
+                const std::lock_guard lock(error_mutex);
+                if (!usage_error) usage_error = std::current_exception();
+                all_ok.store(false);
+                next.store(small.size());  // stop handing out work
+            }
+        }
+    };
+    std::vector<std::jthread> pool;
+    const auto workers = static_cast<unsigned>(std::min<std::size_t>(threads, small.size()));
+    for (unsigned i = 1; i < workers; ++i) pool.emplace_back(worker);
+    worker();
+    pool.clear();  // joins
+    if (usage_error) std::rethrow_exception(usage_error);
+    return ok && all_ok.load();
+}
 
 bool has_weight_suffix(const fs::path& p) {
     static const std::vector<std::string> kSuffixes = {".safetensors", ".bin", ".pt",  ".pth",     ".ckpt",
@@ -77,11 +144,20 @@ bool verify_output(const std::string& target, const Options& options) {
     Options check = options;
     check.mode = Mode::test;
     check.remove_source = false;
-    const int saved = verbosity();
-    set_verbosity(std::min(saved, 1));
-    const bool ok = process_file(target, std::string(), check);
-    set_verbosity(saved);
-    return ok;
+    check.show_summary = false;
+    return process_file(target, std::string(), check);
+}
+
+// Blobs are shared between revisions and between the files of a folder being processed
+// at once: storing a blob and removing a link happen one file at a time.
+std::mutex g_cache_mutex;
+
+// fsync a folder so renames and new links in it survive a crash (before --rm deletes).
+void sync_folder(const fs::path& dir) {
+    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)::fsync(fd);
+    ::close(fd);
 }
 
 // A symlink into an HF cache: the output is written beside the link as usual, then moved into
@@ -90,11 +166,17 @@ bool process_hf_link(const std::string& input, const std::string& target, const 
                      const Options& options) {
     Options inner = options;
     inner.remove_source = false;  // removal must go through hf_remove_link, after the blob is stored
+    inner.sync_output = options.remove_source;  // what --rm removes must be durable first
     if (!process_file(input, target, inner)) return false;
     if (options.remove_source && options.mode == Mode::compress && !verify_output(target, options)) return false;
     try {
+        const std::lock_guard lock(g_cache_mutex);
         hf_store_blob(blobs, target, target);
-        if (options.remove_source) hf_remove_link(input);
+        if (options.remove_source) {
+            sync_folder(blobs);
+            sync_folder(fs::path(target).parent_path());
+            hf_remove_link(input);
+        }
         return true;
     } catch (const Error& e) {
         print_error(e.path().empty() ? input : e.path(), e.what());
@@ -159,19 +241,24 @@ bool process_directory(const std::string& dir, const Options& options) {
         print_error(dir, "cannot list folder: " + ec.message());
         return false;
     }
-    bool ok = true;
+    std::vector<FileJob> jobs;
     for (const fs::path& file : files) {
-        const std::string name = file.string();
+        std::error_code size_ec;
+        std::uintmax_t size = fs::file_size(file, size_ec);
+        if (size_ec) size = 0;
         if (options.mode == Mode::compress) {
-            std::error_code size_ec;
-            const std::uintmax_t size = fs::file_size(file, size_ec);
-            if (!is_weight_file(file, size_ec ? 0 : size)) continue;
+            if (!is_weight_file(file, size)) continue;
         } else if (file.extension() != ".znn") {
             continue;
         }
-        const std::string target = options.mode == Mode::test ? std::string() : output_name_for(options.mode, name);
-        ok = process_one(name, options.to_stdout ? std::string("-") : target, options) && ok;
+        jobs.push_back({file.string(), size});
     }
+    auto run = [&](const FileJob& job, const Options& job_options) {
+        const std::string target =
+            options.mode == Mode::test ? std::string() : output_name_for(options.mode, job.path);
+        return process_one(job.path, options.to_stdout ? std::string("-") : target, job_options);
+    };
+    bool ok = run_file_jobs(jobs, options, run);
 
     // Even after a failed file: the indexes must name whatever exists now.
     if ((options.mode == Mode::compress || options.mode == Mode::decompress) && !options.to_stdout) {
