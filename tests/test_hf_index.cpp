@@ -285,3 +285,27 @@ TEST_CASE("hf_index: a plain symlinked index has its target rewritten, the link 
     CHECK(fs::is_symlink(link));
     CHECK(read_text(tmp.path / "store" / "real.index.json") == kCompressed);
 }
+
+TEST_CASE("hf_index: nested metadata and thousands of entries keep their order and values") {
+    TempDir tmp;
+    // Metadata of every JSON type, nested arrays of objects included, then a weight_map
+    // far larger than a quadratic parser could handle quickly.
+    std::string original = "{\n  \"metadata\": {\n    \"list\": [\n      {\n        \"b\": 1,\n        \"a\": [\n"
+                           "          true,\n          null,\n          -2,\n          1.5\n        ]\n      },\n"
+                           "      \"s\"\n    ]\n  },\n  \"weight_map\": {\n";
+    std::string compressed = original;
+    constexpr int kEntries = 5000;
+    for (int i = kEntries; i-- > 0;) {  // descending names: sorting would show
+        const std::string shard = i % 2 == 0 ? kShard1 : kShard2;
+        const std::string sep = i == 0 ? "\n" : ",\n";
+        original += "    \"t" + std::to_string(i) + "\": \"" + shard + "\"" + sep;
+        compressed += "    \"t" + std::to_string(i) + "\": \"" + shard + ".znn\"" + sep;
+    }
+    original += "  }\n}\n";
+    compressed += "  }\n}\n";
+    const auto index = make_model(tmp, original, {kZ1, kZ2});
+    CHECK(znn::is_index_file(index));
+    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, false);
+    CHECK(sync.renamed.size() == 2);
+    CHECK(read_text(index) == compressed);
+}
