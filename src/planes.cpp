@@ -145,6 +145,45 @@ void join_fp32(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_t
     }
 }
 
+// Two-byte elements: plane `high_first ? 0 : 1` gets the high bytes. SSE2 as for BF16.
+void split_pairs(const std::uint8_t* src, std::size_t k, std::uint8_t* p0, std::uint8_t* p1, bool high_first) noexcept {
+    std::uint8_t* lo_out = high_first ? p1 : p0;
+    std::uint8_t* hi_out = high_first ? p0 : p1;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i byte = _mm_set1_epi16(0xFF);
+    for (; i + 16 <= k; i += 16) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i + 16));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(lo_out + i),
+                         _mm_packus_epi16(_mm_and_si128(a, byte), _mm_and_si128(b, byte)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(hi_out + i), _mm_packus_epi16(_mm_srli_epi16(a, 8), _mm_srli_epi16(b, 8)));
+    }
+#endif
+    for (; i < k; ++i) {
+        lo_out[i] = src[2 * i];
+        hi_out[i] = src[2 * i + 1];
+    }
+}
+
+void join_pairs(const std::uint8_t* p0, const std::uint8_t* p1, std::size_t k, std::uint8_t* dst, bool high_first) noexcept {
+    const std::uint8_t* lo_in = high_first ? p1 : p0;
+    const std::uint8_t* hi_in = high_first ? p0 : p1;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= k; i += 16) {
+        const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lo_in + i));
+        const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(hi_in + i));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * i), _mm_unpacklo_epi8(lo, hi));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * i + 16), _mm_unpackhi_epi8(lo, hi));
+    }
+#endif
+    for (; i < k; ++i) {
+        dst[2 * i] = lo_in[i];
+        dst[2 * i + 1] = hi_in[i];
+    }
+}
+
 // Byte grouping: plane b holds byte `order[b]` of every element.
 template <unsigned W>
 void split_bytes(const std::uint8_t* src, std::size_t k, const std::array<std::uint8_t*, kMaxPlanes>& p,
@@ -175,9 +214,9 @@ void split_planes(Layout layout, const PlaneShape& shape, std::span<const std::u
     switch (layout) {
         case Layout::bytes: std::memcpy(planes[0], src, k); break;
         case Layout::bf16: split_bf16(src, k, planes[0], planes[1]); break;
-        case Layout::fp16: split_bytes<2>(src, k, planes, {1, 0}); break;
+        case Layout::fp16: split_pairs(src, k, planes[0], planes[1], true); break;
         case Layout::fp32: split_fp32(src, k, planes); break;
-        case Layout::group2: split_bytes<2>(src, k, planes, {0, 1}); break;
+        case Layout::group2: split_pairs(src, k, planes[0], planes[1], false); break;
         case Layout::group4: split_bytes<4>(src, k, planes, {0, 1, 2, 3}); break;
         case Layout::group8: split_bytes<8>(src, k, planes, {0, 1, 2, 3, 4, 5, 6, 7}); break;
     }
@@ -196,9 +235,9 @@ void join_planes(Layout layout, const PlaneShape& shape,
     switch (layout) {
         case Layout::bytes: std::memcpy(dst, planes[0], k); break;
         case Layout::bf16: join_bf16(planes[0], planes[1], k, dst); break;
-        case Layout::fp16: join_bytes<2>(planes, k, dst, {1, 0}); break;
+        case Layout::fp16: join_pairs(planes[0], planes[1], k, dst, true); break;
         case Layout::fp32: join_fp32(planes, k, dst); break;
-        case Layout::group2: join_bytes<2>(planes, k, dst, {0, 1}); break;
+        case Layout::group2: join_pairs(planes[0], planes[1], k, dst, false); break;
         case Layout::group4: join_bytes<4>(planes, k, dst, {0, 1, 2, 3}); break;
         case Layout::group8: join_bytes<8>(planes, k, dst, {0, 1, 2, 3, 4, 5, 6, 7}); break;
     }

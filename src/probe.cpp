@@ -9,7 +9,7 @@ namespace znn {
 
 namespace {
 
-constexpr std::size_t kSampleSize = 32 << 10;
+constexpr std::size_t kSampleSize = 16 << 10;
 // A float layout must beat plain bytes by this factor: a wrong guess costs more than
 // a missed small gain.
 constexpr double kLayoutMargin = 0.98;
