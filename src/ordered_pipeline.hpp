@@ -21,15 +21,18 @@
 namespace znn {
 
 // A blocking FIFO with an optional capacity. close() lets consumers drain and then stop;
-// abort() releases everyone at once.
+// abort() releases everyone at once. A producer that finds the queue full sleeps until it
+// is half empty, so it wakes once per several items instead of once per item.
 template <class T>
 class BlockingQueue {
 public:
-    explicit BlockingQueue(std::size_t capacity = SIZE_MAX) : capacity_(capacity) {}
+    explicit BlockingQueue(std::size_t capacity = SIZE_MAX) : capacity_(capacity), refill_at_(capacity / 2) {}
 
     bool push(T item) {
         std::unique_lock lock(mutex_);
-        not_full_.wait(lock, [&] { return aborted_ || items_.size() < capacity_; });
+        if (items_.size() >= capacity_) {
+            not_full_.wait(lock, [&] { return aborted_ || items_.size() <= refill_at_; });
+        }
         if (aborted_) return false;
         items_.push_back(std::move(item));
         not_empty_.notify_one();
@@ -42,7 +45,7 @@ public:
         if (aborted_ || items_.empty()) return std::nullopt;
         T item = std::move(items_.front());
         items_.pop_front();
-        not_full_.notify_one();
+        if (items_.size() == refill_at_) not_full_.notify_one();
         return item;
     }
 
@@ -65,6 +68,7 @@ private:
     std::condition_variable not_full_;
     std::deque<T> items_;
     std::size_t capacity_;
+    std::size_t refill_at_;
     bool closed_ = false;
     bool aborted_ = false;
 };
