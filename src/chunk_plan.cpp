@@ -65,8 +65,16 @@ bool ChunkReader::next(ChunkTask& task) {
     std::size_t want = chunk_size_;
     if (in_region) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));
     std::size_t got = 0;
-    const auto borrowed = sniffed_pos_ == sniffed_.size() ? in_.borrow(want) : std::nullopt;
-    if (borrowed) {
+    const bool sniffed_done = sniffed_pos_ == sniffed_.size();
+    const auto borrowed = sniffed_done ? in_.borrow(want) : std::nullopt;
+    const auto left = sniffed_done && !borrowed ? in_.remaining() : std::nullopt;
+    if (left) {  // a regular file: the worker reads it (fetch)
+        got = static_cast<std::size_t>(std::min<std::uint64_t>(want, *left));
+        task.fetch_offset = position_;
+        task.fetch_size = got;
+        task.raw = {};
+        in_.skip(got);
+    } else if (borrowed) {
         task.raw = *borrowed;
         got = borrowed->size();
     } else {
@@ -74,6 +82,7 @@ bool ChunkReader::next(ChunkTask& task) {
         got = read(task.storage.data(), want);
         task.raw = {task.storage.data(), got};
     }
+    position_ += got;
     task.spec = spec;
     if (in_region) {
         regions_.front().size -= got;
@@ -81,6 +90,14 @@ bool ChunkReader::next(ChunkTask& task) {
         if (got < want) regions_.clear();
     }
     return got > 0;
+}
+
+void ChunkReader::fetch(ChunkTask& task) {
+    if (task.fetch_size == 0) return;
+    task.storage.resize(task.fetch_size);
+    in_.read_at(task.fetch_offset, task.storage);
+    task.raw = {task.storage.data(), task.fetch_size};
+    task.fetch_size = 0;
 }
 
 }  // namespace znn

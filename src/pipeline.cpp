@@ -43,7 +43,8 @@ Stats compress(InputStream& in, OutputStream& out, const CompressOptions& option
     ContentChecksum content;
     run_ordered<ChunkTask, EncodedChunk>(
         resolve_threads(options.threads), [&](ChunkTask& task) { return reader.next(task); },
-        [](ChunkTask& task) {
+        [&](ChunkTask& task) {
+            reader.fetch(task);
             EncodedChunk chunk;
             chunk.raw_size = task.raw.size();
             chunk.checksum = encode_chunk(task.raw, task.spec, chunk.block);

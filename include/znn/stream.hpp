@@ -20,6 +20,14 @@ public:
     // consumes) up to `size` bytes that stay valid as long as the input's buffer does,
     // or nothing when the input cannot (then use read()).
     virtual std::optional<std::span<const std::uint8_t>> borrow(std::size_t) { return std::nullopt; }
+    // Inputs of known size that can be read at any offset (a regular file) let each
+    // worker fetch its own chunk, so reading is no longer one thread's serial job.
+    // remaining() is the count of bytes from the current position to the end, if known;
+    // skip() moves past bytes a worker will fetch with read_at(), which is counted from
+    // the current position when the input was created and reads exactly out.size() bytes.
+    virtual std::optional<std::uint64_t> remaining() const { return std::nullopt; }
+    virtual void skip(std::uint64_t) {}
+    virtual void read_at(std::uint64_t, std::span<std::uint8_t>) {}
 };
 
 class OutputStream {
@@ -35,15 +43,23 @@ public:
     virtual void commit(std::size_t) {}
 };
 
-// Reads a file descriptor (a file, a pipe, stdin). Does not own the descriptor.
+// Reads a file descriptor (a file, a pipe, stdin). Does not own the descriptor. With
+// `positional`, a regular file is also offered for read_at() (see InputStream).
 class FdInput final : public InputStream {
 public:
-    FdInput(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+    FdInput(int fd, std::string name, bool positional = false);
     std::size_t read(std::span<std::uint8_t> out) override;
+    std::optional<std::uint64_t> remaining() const override;
+    void skip(std::uint64_t size) override;
+    void read_at(std::uint64_t offset, std::span<std::uint8_t> out) override;
 
 private:
     int fd_;
     std::string name_;
+    bool positional_ = false;
+    std::uint64_t start_ = 0;     // file offset when created
+    std::uint64_t position_ = 0;  // bytes read or skipped since
+    std::uint64_t size_ = 0;      // bytes from start_ to the end of the file
 };
 
 // Writes a file descriptor. Does not own the descriptor.

@@ -153,7 +153,7 @@ bool process_file(const std::string& input, const std::string& target, const Opt
                              input);
         }
 
-        FdInput input_stream(in.fd, input);
+        FdInput input_stream(in.fd, input, /*positional=*/true);
         FdOutput fd_out(out_fd, file ? target : std::string("stdout"));
         NullOutput null_out;
         OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
