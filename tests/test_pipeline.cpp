@@ -2,7 +2,12 @@
 
 #include <xxhash.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
+#include <string>
 
 #include "test_data.hpp"
 #include "znn/znn.hpp"
@@ -52,6 +57,38 @@ TEST_CASE("pipeline: an error in a worker stops the pipeline and is reported") {
     DecompressOptions d;
     d.threads = 4;
     CHECK_THROWS_AS(decompress_buffer(frame, d), FormatError);
+}
+
+TEST_CASE("pipeline: workers reading a file at offsets make the same frame as a stream") {
+    // A safetensors file (so the header is sniffed through read() first), then BF16 data.
+    const std::string header = R"({"w":{"dtype":"BF16","shape":[150000],"data_offsets":[0,300000]}})";
+    std::vector<std::uint8_t> file(8 + header.size());
+    const std::uint64_t n = header.size();
+    std::memcpy(file.data(), &n, 8);
+    std::memcpy(file.data() + 8, header.data(), header.size());
+    const auto body = test::bf16_weights(300'000, 9);
+    file.insert(file.end(), body.begin(), body.end());
+
+    char path[] = "/tmp/znn-test-positional-XXXXXX";
+    const int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, file.data(), file.size()) == static_cast<ssize_t>(file.size()));
+    CompressOptions o;
+    o.chunk_size = 1024;
+    for (const std::size_t skip : {std::size_t{0}, std::size_t{100}}) {  // input starting mid-file too
+        o.threads = 1;
+        const auto expected = compress_buffer(std::span(file).subspan(skip), o);
+        for (unsigned threads : {1u, 2u, 8u}) {
+            REQUIRE(::lseek(fd, static_cast<off_t>(skip), SEEK_SET) == static_cast<off_t>(skip));
+            FdInput in(fd, path, /*positional=*/true);
+            VectorOutput out;
+            o.threads = threads;
+            compress(in, out, o);
+            CHECK(out.bytes == expected);
+        }
+    }
+    ::close(fd);
+    ::unlink(path);
 }
 
 TEST_CASE("pipeline: rejects a chunk size that is not a multiple of 8") {
