@@ -116,6 +116,16 @@ check "index -q silent" [ -z "$out" ]
 check "index on a file fixed it" cmp idx/model.safetensors.index.json original/model.safetensors.index.json
 check "index on a non-index fails" not quiet "$ZNN" index -q idx/config.json
 
+# --- Unknown suffixes: a large file is compressed only if its content compresses.
+mkdir -p unknown
+head -c 1600000 /dev/urandom >unknown/random.dat
+make_safetensors unknown/weights.raw 31 800000  # 1.6 MB of BF16 under a name we do not know
+cp -a unknown unknown_orig
+check "unknown suffixes: compress folder" "$ZNN" compress -q unknown
+check "unknown suffixes: compressible large file compressed" test -e unknown/weights.raw.znn
+check "unknown suffixes: random large file left alone" not test -e unknown/random.dat.znn
+check "unknown suffixes: random file unchanged" cmp -s unknown/random.dat unknown_orig/random.dat
+
 # --- Several files at once: small files run in parallel, one thread each.
 mkdir -p many
 for i in 1 2 3 4 5 6; do make_safetensors "many/shard-$i.safetensors" "$((20 + i))" $((20000 + 3000 * i)); done

@@ -17,6 +17,8 @@
 #include "console.hpp"
 #include "file_job.hpp"
 #include "znn/errors.hpp"
+#include "znn/stream.hpp"
+#include "znn/znn.hpp"
 
 namespace fs = std::filesystem;
 
@@ -93,13 +95,38 @@ bool has_weight_suffix(const fs::path& p) {
     return std::find(kSuffixes.begin(), kSuffixes.end(), ext) != kSuffixes.end();
 }
 
-// Weight files by suffix, or any large file that is not text-like config.
+// Whether the first MiB of a file shrinks by at least 3% under znn: an unknown large
+// file is compressed only if its content says it is worth it (random or already
+// compressed data is left as it is).
+bool content_compresses(const fs::path& p) {
+    constexpr std::size_t kSample = std::size_t{1} << 20;
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return true;  // let the real attempt report the error
+    std::vector<std::uint8_t> sample(kSample);
+    std::size_t got = 0;
+    try {
+        FdInput in(fd, p.string());
+        got = read_fully(in, sample);
+    } catch (const Error&) {
+        ::close(fd);
+        return true;
+    }
+    ::close(fd);
+    sample.resize(got);
+    CompressOptions one;
+    one.threads = 1;
+    const auto packed = compress_buffer(sample, one);
+    return static_cast<double>(packed.size()) <= 0.97 * static_cast<double>(sample.size());
+}
+
+// Weight files by suffix, or any large file that is not text-like config and whose
+// content compresses.
 bool is_weight_file(const fs::path& p, std::uintmax_t size) {
     if (p.extension() == ".znn") return false;
     if (has_weight_suffix(p)) return true;
     static const std::vector<std::string> kText = {".json", ".txt", ".md", ".py", ".yaml", ".yml", ".model", ".tiktoken"};
     if (std::find(kText.begin(), kText.end(), p.extension().string()) != kText.end()) return false;
-    return size >= kLargeFileThreshold;
+    return size >= kLargeFileThreshold && content_compresses(p);
 }
 
 // A cache's blobs/ is only ever reached through the snapshot links: compressing a blob in place
