@@ -32,8 +32,9 @@ constexpr double kHuffmanMinGain = 0.03;
 // Sign and mantissa planes of floats are close to random. Before counting such a plane in
 // full, a sample of kSampleSlices slices of kSampleSlice bytes spread over it is counted;
 // if even the sample promises under half of kHuffmanMinGain, the plane is stored.
-constexpr std::size_t kSampleSlice = 1 << 10;
+constexpr std::size_t kSampleSlice = 1 << 10;  // at most; a 32nd of smaller planes
 constexpr std::size_t kSampleSlices = 8;
+constexpr std::size_t kMinSampledPlane = 16 << 10;
 
 bool is_float_layout(Layout layout) {
     return layout == Layout::bf16 || layout == Layout::fp16 || layout == Layout::fp32;
@@ -42,14 +43,15 @@ bool is_float_layout(Layout layout) {
 // True when a sample shows the plane cannot gain enough from Huffman or zstd to be worth
 // a full count. Deterministic: depends only on the plane's bytes.
 bool sample_says_random(std::span<const std::uint8_t> plane) {
-    if (plane.size() < 4 * kSampleSlices * kSampleSlice) return false;
+    if (plane.size() < kMinSampledPlane) return false;
+    const std::size_t slice = std::min(kSampleSlice, plane.size() / (4 * kSampleSlices));
     huffman::Histogram counts{};
-    const std::size_t stride = (plane.size() - kSampleSlice) / (kSampleSlices - 1);
+    const std::size_t stride = (plane.size() - slice) / (kSampleSlices - 1);
     for (std::size_t k = 0; k < kSampleSlices; ++k) {
-        const auto part = huffman::count_symbols(plane.subspan(k * stride, kSampleSlice));
+        const auto part = huffman::count_symbols(plane.subspan(k * stride, slice));
         for (unsigned sym = 0; sym < 256; ++sym) counts[sym] += part[sym];
     }
-    const std::size_t n = kSampleSlices * kSampleSlice;
+    const std::size_t n = kSampleSlices * slice;
     if (*std::max_element(counts.begin(), counts.end()) > n / 4) return false;
     // Order-0 entropy is a floor for Huffman, and cheaper than building a code.
     double bits = 0;

@@ -289,7 +289,7 @@ std::size_t encode(std::span<const std::uint8_t> symbols, const CodeLengths& len
     // The pair table pays off when filling its k*k entries is small next to the plane.
     const auto k = static_cast<std::size_t>(256 - std::count(lengths.begin(), lengths.end(), 0));
     const PairTable* pairs = nullptr;
-    if (k * k * 8 <= symbols.size()) {
+    if (k * k * 4 <= symbols.size()) {
         thread_local auto pair_table = std::make_unique<PairTable>();
         fill_pair_table(code_table, lengths, *pair_table);
         pairs = pair_table.get();

@@ -33,11 +33,17 @@ struct Tensor {
     Layout layout;
 };
 
+// Tensors this large get chunks of their own: a code fitted to one tensor's exponents
+// beats one shared with its neighbours (MAXIM: 66.59% -> 66.03%). Smaller ones share
+// a region, so chunks stay large enough to amortise their tables.
+constexpr std::uint64_t kOwnRegionSize = 64 << 10;
+
 void append_region(std::vector<Region>& regions, std::uint64_t size, ChunkSpec spec) {
     if (size == 0) return;
     if (!regions.empty()) {
         Region& last = regions.back();
-        if (!last.spec.metadata && !spec.metadata && last.spec.layout == spec.layout &&
+        const bool both_large = last.size >= kOwnRegionSize && size >= kOwnRegionSize;
+        if (!last.spec.metadata && !spec.metadata && last.spec.layout == spec.layout && !both_large &&
             last.size % layout_width(spec.layout) == 0) {
             last.size += size;
             return;
