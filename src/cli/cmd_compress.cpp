@@ -172,7 +172,12 @@ bool process_file(const std::string& input, const std::string& target, const Opt
             file->commit(options.force, options.remove_source || options.sync_output);
             file.reset();
             if (options.remove_source) {
-                if (mode == Mode::compress) verify_compressed(target, stats, options);
+                if (mode == Mode::compress) {
+                    verify_compressed(target, stats, options);
+                    // Bytes appended while we read are not in the output: keep the source.
+                    if (size_of(in.fd) != stats.raw_bytes)
+                        throw IoError("changed while being compressed; source kept", input);
+                }
                 if (::unlink(input.c_str()) != 0) throw IoError(std::string("cannot remove: ") + std::strerror(errno), input);
             }
         }
