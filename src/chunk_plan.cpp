@@ -1,11 +1,37 @@
 #include "chunk_plan.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace znn {
 
 namespace {
+
+// What trial_chunk_size() tries, the default first (it wins ties), and on how much input.
+constexpr std::array<std::size_t, 3> kTrialChunkSizes = {kDefaultChunkSize, kDefaultChunkSize / 2,
+                                                         kDefaultChunkSize * 2};
+constexpr std::size_t kTrialBytes = std::size_t{1} << 20;
+
+// The chunk size that codes `sample` smallest: data whose statistics drift (many small
+// tensors) wants short chunks, steady data long ones. Depends only on the sample's bytes.
+std::size_t trial_chunk_size(std::span<const std::uint8_t> sample, const ChunkSpec& spec) {
+    std::size_t best_size = kDefaultChunkSize;
+    std::uint64_t best_bytes = UINT64_MAX;
+    Buffer block;
+    for (const std::size_t size : kTrialChunkSizes) {
+        std::uint64_t bytes = 0;
+        for (std::size_t at = 0; at < sample.size(); at += size) {
+            encode_chunk(sample.subspan(at, std::min(size, sample.size() - at)), spec, block);
+            bytes += block.size() + kSeekEntrySize;
+        }
+        if (bytes < best_bytes) {
+            best_bytes = bytes;
+            best_size = size;
+        }
+    }
+    return best_size;
+}
 
 ChunkSpec spec_for_choice(DtypeChoice choice) {
     ChunkSpec spec;
@@ -24,7 +50,8 @@ ChunkSpec spec_for_choice(DtypeChoice choice) {
 
 ChunkReader::ChunkReader(InputStream& in, const CompressOptions& options)
     : in_(in), chunk_size_(options.chunk_size), dtype_(options.dtype), rest_spec_(spec_for_choice(options.dtype)) {
-    if (chunk_size_ < kMinChunkSize || chunk_size_ > kMaxChunkSize || chunk_size_ % 8 != 0)
+    if (chunk_size_ != kAutoChunkSize &&
+        (chunk_size_ < kMinChunkSize || chunk_size_ > kMaxChunkSize || chunk_size_ % 8 != 0))
         throw UsageError("chunk size must be a multiple of 8 between 64 B and 64 MiB");
 }
 
@@ -42,19 +69,33 @@ std::size_t ChunkReader::read(std::uint8_t* out, std::size_t size) {
 // Only an automatic dtype looks for a safetensors header; --dtype applies to everything.
 void ChunkReader::plan() {
     planned_ = true;
-    if (dtype_ != DtypeChoice::automatic) return;
-    sniffed_.resize(8);
-    sniffed_.resize(read_fully(in_, sniffed_));
-    if (sniffed_.size() < 8) return;
-    const auto json_size = safetensors_json_size(std::span<const std::uint8_t, 8>(sniffed_.data(), 8));
-    if (!json_size) return;
-    sniffed_.resize(8 + *json_size);
-    const std::size_t got = read_fully(in_, {sniffed_.data() + 8, *json_size});
-    sniffed_.resize(8 + got);
-    if (got < *json_size) return;
-    if (auto regions = plan_safetensors({sniffed_.data() + 8, *json_size})) {
-        regions_.assign(regions->begin(), regions->end());
+    if (dtype_ == DtypeChoice::automatic) {
+        sniffed_.resize(8);
+        sniffed_.resize(read_fully(in_, sniffed_));
+        if (sniffed_.size() == 8) {
+            const auto json_size = safetensors_json_size(std::span<const std::uint8_t, 8>(sniffed_.data(), 8));
+            if (json_size) {
+                sniffed_.resize(8 + *json_size);
+                const std::size_t got = read_fully(in_, {sniffed_.data() + 8, *json_size});
+                sniffed_.resize(8 + got);
+                if (got == *json_size) {
+                    if (auto regions = plan_safetensors({sniffed_.data() + 8, *json_size})) {
+                        regions_.assign(regions->begin(), regions->end());
+                        if (chunk_size_ == kAutoChunkSize) chunk_size_ = kDefaultChunkSize;
+                        return;
+                    }
+                }
+            }
+        }
     }
+    if (chunk_size_ != kAutoChunkSize) return;
+    // Not safetensors: choose the chunk size on the first kTrialBytes, kept to be served.
+    const std::size_t have = sniffed_.size();
+    if (have < kTrialBytes) {
+        sniffed_.resize(kTrialBytes);
+        sniffed_.resize(have + read_fully(in_, {sniffed_.data() + have, kTrialBytes - have}));
+    }
+    chunk_size_ = trial_chunk_size(sniffed_, rest_spec_);
 }
 
 bool ChunkReader::next(ChunkTask& task) {

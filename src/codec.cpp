@@ -3,10 +3,10 @@
 #include <zstd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <memory>
 
+#include "entropy.hpp"
 #include "huffman.hpp"
 #include "planes.hpp"
 #include "probe.hpp"
@@ -54,10 +54,7 @@ bool sample_says_random(std::span<const std::uint8_t> plane) {
     const std::size_t n = kSampleSlices * slice;
     if (*std::max_element(counts.begin(), counts.end()) > n / 4) return false;
     // Order-0 entropy is a floor for Huffman, and cheaper than building a code.
-    double bits = 0;
-    const double log_n = std::log2(static_cast<double>(n));
-    for (const std::uint32_t c : counts)
-        if (c != 0) bits += static_cast<double>(c) * (log_n - std::log2(static_cast<double>(c)));
+    const double bits = entropy_bits(counts);
     return bits > 8.0 * static_cast<double>(n) * (1.0 - kHuffmanMinGain / 2);
 }
 

@@ -1,9 +1,9 @@
 #include "probe.hpp"
 
 #include <array>
-#include <cmath>
 
 #include "bytes_io.hpp"
+#include "entropy.hpp"
 
 namespace znn {
 
@@ -15,17 +15,6 @@ constexpr std::size_t kSampleSize = 16 << 10;
 constexpr double kLayoutMargin = 0.98;
 
 using Counts = std::array<std::uint32_t, 256>;
-
-// Total order-0 bits for the symbols counted.
-double entropy_bits(const Counts& c) {
-    double total = 0;
-    for (auto v : c) total += v;
-    if (total == 0) return 0;
-    double bits = 0;
-    for (auto v : c)
-        if (v) bits -= v * std::log2(v / total);
-    return bits;
-}
 
 Counts add(const Counts& a, const Counts& b) {
     Counts r;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "test_data.hpp"
+#include "znn/inspect.hpp"
 #include "znn/znn.hpp"
 
 using namespace znn;
@@ -81,6 +82,41 @@ TEST_CASE("pipeline: workers reading a file at offsets make the same frame as a 
         for (unsigned threads : {1u, 2u, 8u}) {
             REQUIRE(::lseek(fd, static_cast<off_t>(skip), SEEK_SET) == static_cast<off_t>(skip));
             FdInput in(fd, path, /*positional=*/true);
+            VectorOutput out;
+            o.threads = threads;
+            compress(in, out, o);
+            CHECK(out.bytes == expected);
+        }
+    }
+    ::close(fd);
+    ::unlink(path);
+}
+
+TEST_CASE("pipeline: the automatic chunk size follows the data, the same from a file, a stream or any thread count") {
+    // Headerless BF16 whose scale changes every 128 KiB: 128 KiB chunks code it smallest.
+    std::vector<std::uint8_t> data;
+    for (std::uint64_t k = 0; k < 24; ++k) {
+        const auto part = test::bf16_weights(128 << 10, k + 1, k % 2 == 0 ? 0.0001f : 0.1f);
+        data.insert(data.end(), part.begin(), part.end());
+    }
+    CompressOptions o;  // chunk_size: automatic
+    o.threads = 1;
+    const auto expected = compress_buffer(data, o);
+    const auto frames = inspect_frames(expected.size(), [&](std::uint64_t at, std::span<std::uint8_t> out) {
+        std::memcpy(out.data(), expected.data() + at, out.size());
+    });
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].chunk_count == 24);
+    CHECK(decompress_buffer(expected, DecompressOptions{}) == data);
+
+    char path[] = "/tmp/znn-test-auto-chunk-XXXXXX";
+    const int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+    for (const bool positional : {true, false}) {
+        for (unsigned threads : {1u, 2u}) {
+            REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
+            FdInput in(fd, path, positional);
             VectorOutput out;
             o.threads = threads;
             compress(in, out, o);

@@ -18,6 +18,10 @@
 
 namespace znn {
 
+// chunk_size 0 (the default): 256 KiB for safetensors files; any other input tries 128,
+// 256 and 512 KiB on its first MiB and keeps the smallest result (the shared ONNX
+// file: 86.21% -> 85.15%, FP16 86.20% -> 86.07%, FP32 82.66% -> 82.65%).
+inline constexpr std::size_t kAutoChunkSize = 0;
 inline constexpr std::size_t kDefaultChunkSize = std::size_t{256} << 10;
 inline constexpr std::size_t kMinChunkSize = 64;
 inline constexpr std::size_t kMaxChunkSize = std::size_t{64} << 20;
@@ -27,7 +31,7 @@ using ProgressFn = std::function<void(std::uint64_t bytes_done)>;
 
 struct CompressOptions {
     unsigned threads = 0;                      // 0: one per core
-    std::size_t chunk_size = kDefaultChunkSize;  // a multiple of 8 in [kMinChunkSize, kMaxChunkSize]
+    std::size_t chunk_size = kAutoChunkSize;  // or a multiple of 8 in [kMinChunkSize, kMaxChunkSize]
     DtypeChoice dtype = DtypeChoice::automatic;  // automatic: safetensors header, else a probe
     ProgressFn progress;
 };

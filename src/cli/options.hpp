@@ -22,7 +22,7 @@ struct Options {
     int verbosity = 1;        // 0 quiet, 1 normal, 2 verbose
     unsigned threads = 0;     // 0: all cores
     DtypeChoice dtype = DtypeChoice::automatic;
-    std::size_t chunk_size = kDefaultChunkSize;
+    std::size_t chunk_size = kAutoChunkSize;
     bool check_only = false;  // index --check
     // Set by the folder walk, not the command line:
     bool sync_output = false;   // fsync the output even without --rm (HF cache with --rm)

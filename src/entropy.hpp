@@ -1,0 +1,16 @@
+// Order-0 entropy of byte histograms, for choosing layouts and codecs from samples.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace znn {
+
+// Total order-0 bits of the symbols counted: N log2 N - sum c log2 c. Counts up to
+// kEntropyTableCounts come from a table (the probe and the codec's plane samples stay
+// below it, and calling log2 per symbol was a quarter of compressing headerless files);
+// larger ones are computed. Deterministic: depends only on the counts.
+inline constexpr std::uint32_t kEntropyTableCounts = 1u << 16;
+double entropy_bits(const std::array<std::uint32_t, 256>& counts) noexcept;
+
+}  // namespace znn
