@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "entropy.hpp"
 #include "huffman.hpp"
@@ -37,7 +38,7 @@ constexpr std::size_t kSampleSlices = 8;
 constexpr std::size_t kMinSampledPlane = 16 << 10;
 
 bool is_float_layout(Layout layout) {
-    return layout == Layout::bf16 || layout == Layout::fp16 || layout == Layout::fp32;
+    return layout == Layout::bf16 || layout == Layout::bf16x || layout == Layout::fp16 || layout == Layout::fp32;
 }
 
 // True when a sample shows the plane cannot gain enough from Huffman or zstd to be worth
@@ -96,21 +97,33 @@ bool worth_trying_zstd(const ChunkSpec& spec, Layout layout, const huffman::Hist
     return top > n / 2;
 }
 
-// Encodes one plane at dst (room for huffman::encode_bound(n) bytes or more).
+// A plane's histogram and Huffman code lengths, when the caller has them already.
+struct PlaneStats {
+    huffman::Histogram counts;
+    huffman::CodeLengths lengths;
+};
+
+PlaneStats plane_stats(const huffman::Histogram& counts) {
+    return {counts, huffman::build_code_lengths(counts)};
+}
+
+// Encodes one plane at dst (room for huffman::encode_bound(n) bytes or more). `known`,
+// if given, holds the plane's statistics.
 std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& spec,
-                                                Layout layout, std::uint8_t* dst) {
+                                                Layout layout, std::uint8_t* dst, const PlaneStats* known) {
     const std::size_t n = plane.size();
     if (n == 0) return {PlaneCodec::stored, 0};
-    if (is_float_layout(layout) && sample_says_random(plane)) {
+    if (known == nullptr && is_float_layout(layout) && sample_says_random(plane)) {
         std::memcpy(dst, plane.data(), n);
         return {PlaneCodec::stored, n};
     }
-    const huffman::Histogram counts = huffman::count_symbols(plane);
+    const PlaneStats stats = known != nullptr ? *known : plane_stats(huffman::count_symbols(plane));
+    const huffman::Histogram& counts = stats.counts;
     if (std::count(counts.begin(), counts.end(), 0u) == 255) {
         dst[0] = plane[0];
         return {PlaneCodec::constant, 1};
     }
-    const huffman::CodeLengths lengths = huffman::build_code_lengths(counts);
+    const huffman::CodeLengths& lengths = stats.lengths;
     const std::size_t huffman_estimate = huffman::estimate_size(counts, lengths, n);
 
     if (worth_trying_zstd(spec, layout, counts, n)) {
@@ -138,6 +151,31 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
     return {PlaneCodec::stored, n};
 }
 
+// bf16x must save this share of the chunk over bf16 to be used: its exponent symbols
+// carry a bit more, so Huffman decoding yields fewer of them a lookup.
+constexpr double kBf16xMinGain = 0.005;
+
+struct Bf16Choice {
+    Layout layout = Layout::bf16;
+    std::optional<PlaneStats> plane0;  // the chosen layout's plane-0 statistics, if counted
+};
+
+// For the k elements of a BF16 chunk: bf16x when every element fits it and it codes
+// smaller by kBf16xMinGain, else bf16. One count of the bf16x symbols serves both: each
+// bf16 exponent is the sum of its two bf16x symbols.
+Bf16Choice choose_bf16_layout(std::span<const std::uint8_t> elements, std::size_t k) {
+    huffman::Histogram x{};
+    if (k == 0 || !count_bf16x_symbols(elements.data(), k, x)) return {};
+    huffman::Histogram e{};
+    for (unsigned sym = 0; sym < 256; ++sym) e[sym / 2] += x[sym];
+    PlaneStats with_x = plane_stats(x);
+    PlaneStats plain = plane_stats(e);
+    const auto x_size = static_cast<double>(huffman::estimate_size(with_x.counts, with_x.lengths, k) + (7 * k + 7) / 8);
+    const auto plain_size = static_cast<double>(huffman::estimate_size(plain.counts, plain.lengths, k) + k);
+    if (x_size < plain_size * (1.0 - kBf16xMinGain)) return {Layout::bf16x, std::move(with_x)};
+    return {Layout::bf16, std::move(plain)};
+}
+
 void store_chunk(std::span<const std::uint8_t> raw, ChunkHeader& header, Buffer& block) {
     header.layout = Layout::bytes;
     header.phase = 0;
@@ -163,6 +201,14 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
         header.phase = guess.phase;
     }
     if (header.phase >= layout_width(header.layout)) header.phase = 0;
+    // The BF16 family: bf16x where it fits and pays, with plane 0's statistics in hand.
+    Bf16Choice bf16;
+    if (header.layout == Layout::bf16 || header.layout == Layout::bf16x) {
+        const PlaneShape elements = plane_shape(Layout::bf16, header.phase, raw.size());
+        bf16 = choose_bf16_layout(raw.subspan(elements.leading), elements.elements);
+        header.layout = bf16.layout;
+    }
+    const PlaneStats* known0 = bf16.plane0 ? &*bf16.plane0 : nullptr;
     header.plane_count = static_cast<std::uint8_t>(layout_plane_count(header.layout));
     const PlaneShape shape = plane_shape(header.layout, header.phase, raw.size());
 
@@ -187,7 +233,7 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
     block.resize(capacity);
     std::size_t pos = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) {
-        const auto [codec, size] = encode_plane(planes[i], spec, header.layout, block.data() + pos);
+        const auto [codec, size] = encode_plane(planes[i], spec, header.layout, block.data() + pos, i == 0 ? known0 : nullptr);
         header.codecs[i] = codec;
         header.sizes[i] = size;
         pos += size;
@@ -262,6 +308,7 @@ void decode_payload(std::span<const std::uint8_t> block, const ChunkHeader& head
             decode_plane(header.codecs[i], payload, {plane.data(), shape.sizes[i]});
             ptrs[i] = plane.data();
         }
+        if (!planes_well_formed(header.layout, shape, ptrs)) throw FormatError("corrupt chunk (plane padding)");
         join_planes(header.layout, shape, ptrs, out);
     }
     if (checksum_bytes(out) != header.checksum) throw FormatError("checksum mismatch: corrupt chunk");

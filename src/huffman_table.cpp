@@ -48,6 +48,11 @@ std::size_t read_table(std::span<const std::uint8_t> in, CodeLengths& lengths) n
         if (len > kMaxCodeLength) return 0;
         lengths[s] = static_cast<std::uint8_t>(len);
     }
+    // Only the canonical form is valid: the range ends on used symbols and an unused high
+    // nibble is 0. Otherwise a flipped bit in `last` could add an absent symbol and leave
+    // the decoded plane, and so the corruption, unnoticed.
+    if (lengths[first] == 0 || lengths[last] == 0) return 0;
+    if ((last - first) % 2 == 0 && (in[size - 1] >> 4) != 0) return 0;
     return size;
 }
 

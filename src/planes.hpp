@@ -31,6 +31,17 @@ PlaneShape plane_shape(Layout layout, unsigned phase, std::size_t size) noexcept
 void split_planes(Layout layout, const PlaneShape& shape, std::span<const std::uint8_t> raw,
                   const std::array<std::uint8_t*, kMaxPlanes>& planes) noexcept;
 
+// For the bf16x layout: counts plane 0's symbols ((v >> 6) & 0xFF) over the k BF16
+// elements at src, and returns whether every element fits bf16x (exponent bit 7 clear,
+// i.e. |v| < 2, zeros and subnormals included). The counts are only complete when it does.
+bool count_bf16x_symbols(const std::uint8_t* src, std::size_t k, std::array<std::uint32_t, 256>& counts) noexcept;
+
+// False when decoded planes cannot have come from split_planes: bf16x's packed plane must
+// end in zero padding bits. join_planes would ignore them, so without this check a flipped
+// padding bit would go unreported.
+bool planes_well_formed(Layout layout, const PlaneShape& shape,
+                        const std::array<const std::uint8_t*, kMaxPlanes>& planes) noexcept;
+
 // The inverse of split_planes.
 void join_planes(Layout layout, const PlaneShape& shape,
                  const std::array<const std::uint8_t*, kMaxPlanes>& planes,

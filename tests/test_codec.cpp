@@ -92,3 +92,37 @@ TEST_CASE("codec: a corrupt payload is reported, never silently decoded") {
         CHECK_THROWS_AS(decode_chunk(bad, header, out), FormatError);
     }
 }
+
+TEST_CASE("codec: BF16 chunks below 2 in magnitude use bf16x where it codes smaller") {
+    auto data = test::bf16x_friendly(100'000);
+    ChunkSpec spec;
+    spec.layout = Layout::bf16;
+    Buffer block;
+    encode_chunk(data, spec, block);
+    CHECK(parse_chunk_header(block).layout == Layout::bf16x);
+    std::size_t x_size = 0;
+    CHECK(chunk_round_trip(data, spec, &x_size) == data);
+
+    // One value of 2.0 (exponent bit 7 set) rules bf16x out for its chunk.
+    data[2 * 777] = 0x00;
+    data[2 * 777 + 1] = 0x40;
+    encode_chunk(data, spec, block);
+    CHECK(parse_chunk_header(block).layout == Layout::bf16);
+    std::size_t plain_size = 0;
+    CHECK(chunk_round_trip(data, spec, &plain_size) == data);
+    CHECK(x_size < plain_size);
+}
+
+TEST_CASE("codec: bf16x round-trips every size and phase around its 8- and 16-element steps") {
+    const auto data = test::bf16x_friendly(400);
+    ChunkSpec spec;
+    spec.layout = Layout::bf16x;
+    for (std::size_t n = 1; n <= 2 * 300; n += 1) {
+        for (const unsigned phase : {0u, 1u}) {
+            INFO("size " << n << " phase " << phase);
+            spec.phase = static_cast<std::uint8_t>(phase);
+            const std::vector<std::uint8_t> part(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+            CHECK(chunk_round_trip(part, spec) == part);
+        }
+    }
+}

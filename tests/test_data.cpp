@@ -78,4 +78,18 @@ std::vector<std::uint8_t> skewed_bytes(std::size_t n, std::uint64_t seed) {
     return out;
 }
 
+std::vector<std::uint8_t> bf16x_friendly(std::size_t elements) {
+    std::vector<std::uint8_t> data(2 * elements);
+    std::uint32_t x = 12345;
+    for (std::size_t i = 0; i < elements; ++i) {
+        x = x * 1664525u + 1013904223u;
+        const unsigned exponent = 118 + (x >> 28) % 6;
+        const unsigned top = i % 10 == 0 ? 1 : 0;
+        const unsigned v = ((x >> 8) & 1u) << 15 | exponent << 7 | top << 6 | ((x >> 16) & 0x3Fu);
+        data[2 * i] = static_cast<std::uint8_t>(v);
+        data[2 * i + 1] = static_cast<std::uint8_t>(v >> 8);
+    }
+    return data;
+}
+
 }  // namespace znn::test

@@ -12,6 +12,9 @@ std::vector<std::uint8_t> bf16_weights(std::size_t n, std::uint64_t seed = 1, fl
 std::vector<std::uint8_t> fp32_weights(std::size_t n, std::uint64_t seed = 1, bool bf16_precision = false);
 // n bytes of FP16 values from normal(0, sigma).
 std::vector<std::uint8_t> fp16_weights(std::size_t n, std::uint64_t seed = 1);
+// `elements` BF16 values below 2 in magnitude, the top mantissa bit set in one element in
+// ten: the bf16x layout codes them markedly smaller than bf16.
+std::vector<std::uint8_t> bf16x_friendly(std::size_t elements);
 // n uniformly random bytes.
 std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint64_t seed = 1);
 // n bytes where byte value k appears with probability ~ 2^-(k+1) (very skewed).

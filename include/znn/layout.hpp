@@ -16,8 +16,10 @@ enum class Layout : std::uint8_t {
     group2 = 4,  // 2-byte integers, one plane per byte
     group4 = 5,  // 4-byte integers, one plane per byte
     group8 = 6,  // 8-byte integers and FP64, one plane per byte
+    bf16x = 7,   // BF16 below 2 in magnitude: plane 0: exponent bits 6..0 and the top
+                 // mantissa bit; plane 1: sign and 6 mantissa bits, 7 bits each, packed
 };
-inline constexpr int kLayoutCount = 7;
+inline constexpr int kLayoutCount = 8;
 
 // Bytes per element (1, 2, 4 or 8).
 unsigned layout_width(Layout layout) noexcept;
