@@ -11,7 +11,7 @@ namespace {
 // What trial_chunk_size() tries, the default first (it wins ties), and on how much input.
 constexpr std::array<std::size_t, 3> kTrialChunkSizes = {kDefaultChunkSize, kDefaultChunkSize / 2,
                                                          kDefaultChunkSize * 2};
-constexpr std::size_t kTrialBytes = std::size_t{1} << 20;
+constexpr std::size_t kTrialBytes = std::size_t{1} << 19;
 
 // The chunk size that codes `sample` smallest: data whose statistics drift (many small
 // tensors) wants short chunks, steady data long ones. Depends only on the sample's bytes.

@@ -13,6 +13,7 @@ constexpr std::size_t kSampleSize = 16 << 10;
 // A float layout must beat plain bytes by this factor: a wrong guess costs more than
 // a missed small gain.
 constexpr double kLayoutMargin = 0.98;
+constexpr double kWideMargin = 0.99;
 
 using Counts = std::array<std::uint32_t, 256>;
 
@@ -60,9 +61,13 @@ ProbeResult probe_layout(std::span<const std::uint8_t> data) noexcept {
         consider(Layout::fp16, phase, h2[hi] + h2[lo]);
         consider(Layout::bf16, phase, entropy_bits(bf16_exp[phase]) + h2[lo]);
     }
+    // FP32 must beat the 2-byte layouts by kWideMargin: on FP16 data it nearly ties them
+    // (its exponent plane is one FP16's high byte, shifted) yet splits into twice the
+    // planes. The shared FP16 file: fp32 chosen at 86.07%, 795 MB/s; fp16 86.03%, 1161 MB/s.
+    const double before_fp32 = best_bits;
     for (unsigned phase = 0; phase < 4; ++phase) {
         const double bits = entropy_bits(fp32_exp[phase]) + h[(phase + 2) & 3] + h[(phase + 1) & 3] + h[phase];
-        consider(Layout::fp32, phase, bits);
+        if (bits < before_fp32 * kWideMargin) consider(Layout::fp32, phase, bits);
     }
     return best;
 }
