@@ -4,10 +4,10 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
-#include <tmmintrin.h>
 #endif
 
 #include "bytes_io.hpp"
+#include "planes_bf16x.hpp"
 
 namespace znn {
 
@@ -53,13 +53,6 @@ std::optional<DtypeChoice> parse_dtype(std::string_view text) noexcept {
     if (text == "fp8") return DtypeChoice::fp8;
     return std::nullopt;
 }
-
-namespace {
-
-// bf16x packs 7 bits an element: element i's bits start at bit 7i, LSB first.
-std::size_t packed7_size(std::size_t elements) noexcept { return (7 * elements + 7) / 8; }
-
-}  // namespace
 
 PlaneShape plane_shape(Layout layout, unsigned phase, std::size_t size) noexcept {
     PlaneShape shape;
@@ -126,148 +119,6 @@ void join_bf16(const std::uint8_t* e, const std::uint8_t* sm, std::size_t k, std
 #endif
     for (; i < k; ++i) {
         const unsigned v = (unsigned{sm[i] & 0x80u} << 8) | (unsigned{e[i]} << 7) | (sm[i] & 0x7Fu);
-        store_le<std::uint16_t>(dst + 2 * i, static_cast<std::uint16_t>(v));
-    }
-}
-
-// bf16x. Plane 0 takes (v >> 6) & 0xFF: exponent bits 6..0 and mantissa bit 6 (exponent
-// bit 7 is zero in every element, the caller checked). Plane 1 takes the other 7 bits,
-// sign << 6 | mantissa 5..0, packed eight elements to seven bytes. Splitting the exponent's
-// most common values by their top mantissa bit halves Huffman's worst redundancy and
-// captures that bit's skew (normal weights are denser at the low end of each binade):
-// 0.6 points off the shared mixed-dtype file, 0.3 off MAXIM.
-
-// Eight 7-bit values, one per byte of v, squeezed into the low 56 bits (LSB first).
-std::uint64_t pack7x8(std::uint64_t v) noexcept {
-    v = (v & 0x007F007F007F007FULL) | ((v >> 1) & 0x3F803F803F803F80ULL);
-    v = (v & 0x00003FFF00003FFFULL) | ((v >> 2) & 0x0FFFC0000FFFC000ULL);
-    return (v & 0x000000000FFFFFFFULL) | ((v >> 4) & 0x00FFFFFFF0000000ULL);
-}
-
-// The inverse: the low 56 bits of v spread to eight bytes of 7 bits.
-std::uint64_t unpack7x8(std::uint64_t v) noexcept {
-    v = (v & 0x000000000FFFFFFFULL) | ((v & 0x00FFFFFFF0000000ULL) << 4);
-    v = (v & 0x00003FFF00003FFFULL) | ((v & 0x0FFFC0000FFFC000ULL) << 2);
-    return (v & 0x007F007F007F007FULL) | ((v & 0x3F803F803F803F80ULL) << 1);
-}
-
-// Reads the 7-bit value of element i from a packed plane of `size` bytes.
-unsigned read7(const std::uint8_t* packed, std::size_t size, std::size_t i) noexcept {
-    const std::size_t bit = 7 * i;
-    const std::size_t at = bit / 8;
-    unsigned v = packed[at];
-    if (at + 1 < size) v |= unsigned{packed[at + 1]} << 8;
-    return (v >> (bit % 8)) & 0x7F;
-}
-
-void split_bf16x(const std::uint8_t* src, std::size_t k, std::uint8_t* sym, std::uint8_t* packed) noexcept {
-    std::size_t i = 0;
-#if defined(__SSE2__)
-    const __m128i byte = _mm_set1_epi16(0xFF);
-    const __m128i low6 = _mm_set1_epi16(0x3F);
-    const __m128i bit6 = _mm_set1_epi16(0x40);
-    for (; i + 16 <= k; i += 16) {
-        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
-        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i + 16));
-        const __m128i sa = _mm_and_si128(_mm_srli_epi16(a, 6), byte);
-        const __m128i sb = _mm_and_si128(_mm_srli_epi16(b, 6), byte);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(sym + i), _mm_packus_epi16(sa, sb));
-        const __m128i ra = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(a, 9), bit6), _mm_and_si128(a, low6));
-        const __m128i rb = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(b, 9), bit6), _mm_and_si128(b, low6));
-        alignas(16) std::uint64_t rest[2];
-        _mm_store_si128(reinterpret_cast<__m128i*>(rest), _mm_packus_epi16(ra, rb));
-        const std::uint64_t lo = pack7x8(rest[0]);
-        const std::uint64_t hi = pack7x8(rest[1]);
-        std::memcpy(packed + i / 8 * 7, &lo, 7);
-        std::memcpy(packed + i / 8 * 7 + 7, &hi, 7);
-    }
-#endif
-    for (; i + 8 <= k; i += 8) {
-        std::uint64_t rest = 0;
-        for (unsigned j = 0; j < 8; ++j) {
-            const unsigned v = load_le<std::uint16_t>(src + 2 * (i + j));
-            sym[i + j] = static_cast<std::uint8_t>(v >> 6);
-            rest |= std::uint64_t{((v >> 9) & 0x40u) | (v & 0x3Fu)} << (8 * j);
-        }
-        const std::uint64_t bits = pack7x8(rest);
-        std::memcpy(packed + i / 8 * 7, &bits, 7);
-    }
-    // The last k % 8 elements: their bits follow at 7i, the final byte zero-padded.
-    const std::size_t size = packed7_size(k);
-    std::memset(packed + i / 8 * 7, 0, size - i / 8 * 7);
-    for (; i < k; ++i) {
-        const unsigned v = load_le<std::uint16_t>(src + 2 * i);
-        sym[i] = static_cast<std::uint8_t>(v >> 6);
-        const unsigned rest = ((v >> 9) & 0x40u) | (v & 0x3Fu);
-        const std::size_t bit = 7 * i;
-        packed[bit / 8] = static_cast<std::uint8_t>(packed[bit / 8] | (rest << (bit % 8)));
-        if (bit % 8 > 1) packed[bit / 8 + 1] = static_cast<std::uint8_t>(rest >> (8 - bit % 8));
-    }
-}
-
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-#define ZNN_JOIN_BF16X_SSSE3 1
-// Sixteen elements from 14 packed bytes: pshufb puts the two bytes holding each element's
-// 7 bits in a 16-bit lane, and a multiply-high by 2^(15 - shift) of the lane doubled
-// shifts each lane by its own amount (SSE has no per-lane shift). Returns the elements done.
-__attribute__((target("ssse3"))) std::size_t join_bf16x_ssse3(const std::uint8_t* sym, const std::uint8_t* packed,
-                                                               std::size_t k, std::size_t size, std::uint8_t* dst) noexcept {
-    const __m128i pick_lo = _mm_setr_epi8(0, 1, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7);
-    const __m128i pick_hi = _mm_setr_epi8(7, 8, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14);
-    // 2^(15 - (7j mod 8)) for j = 0..7 (the same for 8..15).
-    const __m128i scale = _mm_setr_epi16(static_cast<short>(1 << 15), 1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12,
-                                         1 << 13, 1 << 14);
-    const __m128i low6 = _mm_set1_epi16(0x3F);
-    const __m128i bit6 = _mm_set1_epi16(0x40);
-    const __m128i zero = _mm_setzero_si128();
-    std::size_t i = 0;
-    for (; i + 16 <= k && i / 16 * 14 + 16 <= size; i += 16) {
-        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed + i / 16 * 14));
-        const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sym + i));
-        for (int half = 0; half < 2; ++half) {
-            const __m128i pairs = _mm_shuffle_epi8(bytes, half == 0 ? pick_lo : pick_hi);
-            const __m128i rest = _mm_mulhi_epu16(_mm_slli_epi16(pairs, 1), scale);
-            const __m128i sv = half == 0 ? _mm_unpacklo_epi8(s, zero) : _mm_unpackhi_epi8(s, zero);
-            // v = sym << 6 | rest & 0x3F | (rest & 0x40) << 9
-            const __m128i v = _mm_or_si128(_mm_or_si128(_mm_slli_epi16(sv, 6), _mm_and_si128(rest, low6)),
-                                           _mm_slli_epi16(_mm_and_si128(rest, bit6), 9));
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * i + 16 * half), v);
-        }
-    }
-    return i;
-}
-#endif
-
-void join_bf16x(const std::uint8_t* sym, const std::uint8_t* packed, std::size_t k, std::uint8_t* dst) noexcept {
-    const std::size_t size = packed7_size(k);
-    std::size_t i = 0;
-#if defined(ZNN_JOIN_BF16X_SSSE3)
-    static const bool has_ssse3 = __builtin_cpu_supports("ssse3");
-    if (has_ssse3) i = join_bf16x_ssse3(sym, packed, k, size, dst);
-#endif
-#if defined(__SSE2__)
-    const __m128i low6 = _mm_set1_epi16(0x3F);
-    const __m128i bit6 = _mm_set1_epi16(0x40);
-    const __m128i zero = _mm_setzero_si128();
-    // Sixteen elements a step; two 8-byte loads of their 14 packed bytes stay inside the plane.
-    for (; i + 16 <= k && i / 8 * 7 + 15 <= size; i += 16) {  // what SSSE3 did not do
-        const std::uint8_t* p = packed + i / 8 * 7;
-        const __m128i rest = _mm_set_epi64x(static_cast<long long>(unpack7x8(load_le<std::uint64_t>(p + 7))),
-                                             static_cast<long long>(unpack7x8(load_le<std::uint64_t>(p))));
-        const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sym + i));
-        for (int half = 0; half < 2; ++half) {
-            const __m128i sv = half == 0 ? _mm_unpacklo_epi8(s, zero) : _mm_unpackhi_epi8(s, zero);
-            const __m128i rv = half == 0 ? _mm_unpacklo_epi8(rest, zero) : _mm_unpackhi_epi8(rest, zero);
-            // v = sym << 6 | rest & 0x3F | (rest & 0x40) << 9
-            const __m128i v = _mm_or_si128(_mm_or_si128(_mm_slli_epi16(sv, 6), _mm_and_si128(rv, low6)),
-                                           _mm_slli_epi16(_mm_and_si128(rv, bit6), 9));
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * i + 16 * half), v);
-        }
-    }
-#endif
-    for (; i < k; ++i) {
-        const unsigned rest = read7(packed, size, i);
-        const unsigned v = (unsigned{sym[i]} << 6) | (rest & 0x3Fu) | ((rest & 0x40u) << 9);
         store_le<std::uint16_t>(dst + 2 * i, static_cast<std::uint16_t>(v));
     }
 }
@@ -402,46 +253,9 @@ void join_planes(Layout layout, const PlaneShape& shape,
     std::memcpy(raw.data() + tail_start, extra + shape.leading, raw.size() - tail_start);
 }
 
-bool count_bf16x_symbols(const std::uint8_t* src, std::size_t k, std::array<std::uint32_t, 256>& counts) noexcept {
-    // Eight sub-histograms, as in huffman::count_symbols, so repeated neighbours do not
-    // serialise on one counter; `any` gathers every element's bits for the fit check.
-    std::array<std::array<std::uint32_t, 256>, 8> sub{};
-    std::uint64_t any = 0;
-    std::size_t i = 0;
-    constexpr std::uint64_t kBit14 = 0x4000400040004000ULL;
-    for (; i + 8 <= k; i += 8) {
-        // A chunk that does not fit usually shows it early: stop counting for nothing.
-        if (i % 4096 == 0 && (any & kBit14) != 0) return false;
-        const auto a = load_le<std::uint64_t>(src + 2 * i);
-        const auto b = load_le<std::uint64_t>(src + 2 * i + 8);
-        any |= a | b;
-        ++sub[0][(a >> 6) & 0xFF];
-        ++sub[1][(a >> 22) & 0xFF];
-        ++sub[2][(a >> 38) & 0xFF];
-        ++sub[3][(a >> 54) & 0xFF];
-        ++sub[4][(b >> 6) & 0xFF];
-        ++sub[5][(b >> 22) & 0xFF];
-        ++sub[6][(b >> 38) & 0xFF];
-        ++sub[7][(b >> 54) & 0xFF];
-    }
-    for (; i < k; ++i) {
-        const auto v = load_le<std::uint16_t>(src + 2 * i);
-        any |= v;
-        ++sub[0][(v >> 6) & 0xFF];
-    }
-    for (unsigned s = 0; s < 256; ++s) {
-        std::uint32_t total = 0;
-        for (const auto& t : sub) total += t[s];
-        counts[s] = total;
-    }
-    return (any & kBit14) == 0;
-}
-
 bool planes_well_formed(Layout layout, const PlaneShape& shape,
                         const std::array<const std::uint8_t*, kMaxPlanes>& planes) noexcept {
-    if (layout != Layout::bf16x || shape.elements % 8 == 0) return true;
-    const std::size_t used_bits = 7 * shape.elements % 8;
-    return (planes[1][packed7_size(shape.elements) - 1] >> used_bits) == 0;
+    return layout != Layout::bf16x || bf16x_padding_clear(planes[1], shape.elements);
 }
 
 }  // namespace znn
