@@ -17,6 +17,7 @@ struct DecodeTask {
     Buffer storage;
     ChunkHeader header;
     std::uint8_t* direct_out = nullptr;  // where to decode to, when the output allows it
+    std::uint64_t input_end = 0;         // compressed bytes read up to the end of this chunk
 };
 
 class FrameReader {

@@ -158,7 +158,7 @@ bool hf_blob_shared(const fs::path& blobs_dir, const fs::path& blob, const fs::p
 
     const fs::path wanted = fs::weakly_canonical(blob, ec);
     if (ec) throw_io("cannot resolve", ec, blob);
-    const fs::path skipped = link_identity(except);
+    const fs::path skipped = except.empty() ? fs::path() : link_identity(except);
 
     // Errors are thrown, not skipped: an unread folder might hold the one other reference, and
     // answering "not shared" would let hf_remove_link delete a blob still in use.
@@ -169,7 +169,9 @@ bool hf_blob_shared(const fs::path& blobs_dir, const fs::path& blob, const fs::p
         if (it->is_symlink(ec) && !ec) {
             std::error_code resolve_ec;
             const fs::path resolved = fs::canonical(path, resolve_ec);
-            if (!resolve_ec && resolved == wanted && link_identity(path) != skipped) return true;
+            if (!resolve_ec && resolved == wanted) {
+                if (skipped.empty() || link_identity(path) != skipped) return true;
+            }
         }
         if (ec) throw_io("cannot read", ec, path);
         it.increment(ec);
@@ -196,6 +198,14 @@ void hf_remove_link(const fs::path& link) {
         fs::remove(blob, ec);
         if (ec) throw_io("cannot remove", ec, blob);
     }
+}
+
+bool hf_remove_unused_blob(const fs::path& blobs_dir, const fs::path& blob) {
+    if (hf_blob_shared(blobs_dir, blob, fs::path())) return false;
+    std::error_code ec;
+    const bool removed = fs::remove(blob, ec);
+    if (ec) throw_io("cannot remove", ec, blob);
+    return removed;
 }
 
 }  // namespace znn

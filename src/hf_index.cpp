@@ -22,14 +22,13 @@
 namespace znn {
 
 namespace fs = std::filesystem;
-using Json = nlohmann::ordered_json;  // keeps the file's key order on rewrite
+using Json = nlohmann::json;  // validates the text and decodes escaped names; edits are textual
 
 namespace {
 
 constexpr std::string_view kIndexSuffix = ".index.json";
 constexpr std::string_view kZnnSuffix = ".znn";
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-constexpr std::size_t kMaxIndent = 16;
 constexpr int kTempNameAttempts = 100;
 constexpr mode_t kDefaultMode = 0644;
 
@@ -71,160 +70,159 @@ std::string read_index_text(const fs::path& file) {
     return text;
 }
 
-// Builds the document from parser events, appending object members in file order.
-// ordered_json's own parser checks every new key against all earlier ones, which is
-// quadratic: a 6336-tensor index took 40 ms to parse; this takes about 3.
-class OrderedBuilder {
-public:
-    explicit OrderedBuilder(Json& root) : root_(root) {}
+// A JSON string literal in the index text: [begin, end) includes both quotes.
+struct Literal {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+};
 
-    bool null() { return add(nullptr); }
-    bool boolean(bool v) { return add(v); }
-    bool number_integer(Json::number_integer_t v) { return add(v); }
-    bool number_unsigned(Json::number_unsigned_t v) { return add(v); }
-    bool number_float(Json::number_float_t v, const Json::string_t&) { return add(v); }
-    bool string(Json::string_t& v) { return add(std::move(v)); }
-    bool binary(Json::binary_t& v) { return add(Json::binary(std::move(v))); }
-    bool start_object(std::size_t) {
-        stack_.push_back(add_container(Json::object()));
-        return true;
+// One member of the weight_map object, where it is written.
+struct MapEntry {
+    Literal key;
+    Literal value;  // empty (begin == end) when the value is not a string
+};
+
+struct WeightMap {
+    bool found = false;  // the first top-level "weight_map" member holds an object
+    std::vector<MapEntry> entries;
+};
+
+std::string_view literal_text(std::string_view text, const Literal& literal) {
+    return text.substr(literal.begin, literal.end - literal.begin);
+}
+
+// The text a string literal stands for.
+std::string decode_string(std::string_view text, const Literal& literal) {
+    const std::string_view quoted = literal_text(text, literal);
+    const std::string_view inner = quoted.substr(1, quoted.size() - 2);
+    if (inner.find('\\') == std::string_view::npos) return std::string(inner);
+    return Json::parse(quoted).get<std::string>();
+}
+
+// Finds the weight_map's members in text that Json::accept has already validated, so it checks
+// no syntax: it only needs to know where each value begins and ends. A rewrite then replaces
+// exactly those bytes and keeps every other one (spacing, escapes, number spellings, key order).
+class WeightMapScanner {
+public:
+    explicit WeightMapScanner(std::string_view text) : text_(text) {}
+
+    WeightMap scan() {
+        WeightMap map;
+        if (text_.starts_with(kUtf8Bom)) pos_ = kUtf8Bom.size();
+        skip_space();
+        if (peek() != '{') return map;
+        bool seen = false;  // a repeated key: the first one counts, as for nlohmann's find()
+        read_object([&](const Literal& key) {
+            const bool is_map = !seen && decode_string(text_, key) == "weight_map";
+            seen = seen || is_map;
+            if (!is_map || peek() != '{') {
+                skip_value();
+                return;
+            }
+            map.found = true;
+            read_object([&](const Literal& name) {
+                MapEntry entry{name, {}};
+                if (peek() == '"') {
+                    entry.value = read_string();
+                } else {
+                    skip_value();
+                }
+                map.entries.push_back(entry);
+            });
+        });
+        return map;
     }
-    bool end_object() {
-        stack_.pop_back();
-        return true;
-    }
-    bool start_array(std::size_t) {
-        stack_.push_back(add_container(Json::array()));
-        return true;
-    }
-    bool end_array() {
-        stack_.pop_back();
-        return true;
-    }
-    bool key(Json::string_t& k) {
-        key_ = std::move(k);
-        return true;
-    }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 
 private:
-    // Where the next value goes: the root, the end of an array, or a new object member.
-    Json* slot() {
-        if (stack_.empty()) return &root_;
-        Json& parent = *stack_.back();
-        if (parent.is_array()) {
-            parent.get_ref<Json::array_t&>().emplace_back();
-            return &parent.get_ref<Json::array_t&>().back();
-        }
-        auto& members = static_cast<Json::object_t::Container&>(parent.get_ref<Json::object_t&>());
-        members.emplace_back(std::move(key_), nullptr);
-        return &members.back().second;
-    }
-    template <class T>
-    bool add(T&& value) {
-        *slot() = Json(std::forward<T>(value));
-        return true;
-    }
-    Json* add_container(Json&& empty) {
-        Json* at = slot();
-        *at = std::move(empty);
-        return at;
+    char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+
+    void skip_space() {
+        while (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r') ++pos_;
     }
 
-    Json& root_;
-    // Open containers, root first. Appending to the innermost one can only move its closed
-    // children, never an open container, so these pointers stay valid.
-    std::vector<Json*> stack_;
-    std::string key_;
+    Literal read_string() {
+        const std::size_t begin = pos_++;
+        // An escape's second character may be a quote: step over both.
+        while (pos_ < text_.size() && text_[pos_] != '"') pos_ += text_[pos_] == '\\' ? 2 : 1;
+        return {begin, ++pos_};
+    }
+
+    void skip_value() {
+        const char c = peek();
+        if (c == '"') {
+            read_string();
+        } else if (c == '{' || c == '[') {
+            std::size_t depth = 0;
+            do {
+                const char d = peek();
+                if (d == '"') {
+                    read_string();
+                    continue;
+                }
+                if (d == '{' || d == '[') ++depth;
+                if (d == '}' || d == ']') --depth;
+                ++pos_;
+            } while (depth > 0 && pos_ < text_.size());
+        } else {
+            // A number, true, false or null: up to the next separator.
+            constexpr std::string_view kEnds = " \t\r\n,}]";
+            while (pos_ < text_.size() && kEnds.find(text_[pos_]) == std::string_view::npos) ++pos_;
+        }
+    }
+
+    // Calls on_member(key) for each member of the object at pos_, with pos_ at the member's
+    // value; on_member must move pos_ past that value.
+    template <class OnMember>
+    void read_object(OnMember&& on_member) {
+        ++pos_;  // '{'
+        for (skip_space(); pos_ < text_.size() && peek() != '}'; skip_space()) {
+            if (peek() == ',') {
+                ++pos_;
+                skip_space();
+            }
+            const Literal key = read_string();
+            skip_space();
+            ++pos_;  // ':'
+            skip_space();
+            on_member(key);
+        }
+        ++pos_;  // '}'
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
 };
 
-// Parses text, keeping key order; a discarded value if it is not valid JSON.
-Json parse_ordered(const std::string& text) {
-    Json doc;
-    OrderedBuilder builder(doc);
-    if (!Json::sax_parse(text, &builder, Json::input_format_t::json, /*strict=*/true)) return Json(Json::value_t::discarded);
-    return doc;
-}
-
-bool has_weight_map(const Json& doc) {
-    if (!doc.is_object()) return false;
-    const auto it = doc.find("weight_map");
-    return it != doc.end() && it->is_object();
-}
-
-// How the original was written, so a rewrite differs only in the changed names.
-struct TextStyle {
-    int indent = -1;  // -1: everything on one line
-    char indent_char = ' ';
-    bool trailing_newline = false;
-    bool crlf = false;
-    bool ascii = true;  // Python's json.dumps escapes non-ASCII by default
-    bool bom = false;
-    bool spaced = false;  // one line with ", " and ": " (Python's json.dumps default)
-};
-
-TextStyle detect_style(std::string_view text) {
-    TextStyle style;
-    if (text.starts_with(kUtf8Bom)) {
-        style.bom = true;
-        text.remove_prefix(kUtf8Bom.size());
-    }
-    style.crlf = text.find("\r\n") != std::string_view::npos;
-    style.trailing_newline = !text.empty() && text.back() == '\n';
-    style.ascii = std::all_of(text.begin(), text.end(),
-                              [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    const auto last = text.find_last_not_of(" \t\r\n");
-    const auto newline = text.find('\n');
-    if (last == std::string_view::npos || newline == std::string_view::npos || newline > last)
-        return style;
-    // The first line inside the top-level object is indented by exactly one level.
-    const auto first = text.find_first_not_of(" \t", newline + 1);
-    if (first == std::string_view::npos || text[first] == '}') {
-        style.indent = 2;  // no member to measure; 2 is what HF writes
-        return style;
-    }
-    const auto width = first - (newline + 1);
-    style.indent = static_cast<int>(std::min<std::size_t>(width, kMaxIndent));
-    if (width > 0) style.indent_char = text[newline + 1];
-    return style;
-}
-
-// nlohmann's one-line form has no spaces after separators; Python's has.
-void dump_spaced(const Json& value, bool ascii, std::string& out) {
-    if (!value.is_structured()) {
-        out += value.dump(-1, ' ', ascii);
-        return;
-    }
-    const bool object = value.is_object();
-    out += object ? '{' : '[';
-    for (auto it = value.begin(); it != value.end(); ++it) {
-        if (it != value.begin()) out += ", ";
-        if (object) {
-            out += Json(it.key()).dump(-1, ' ', ascii);
-            out += ": ";
+// The weight_map of an index file's text. Throws FormatError if it is not one.
+WeightMap read_weight_map(const std::string& text, const fs::path& file) {
+    if (!Json::accept(text)) throw FormatError("not an index file (invalid JSON)", file.string());
+    WeightMap map = WeightMapScanner(text).scan();
+    if (!map.found)
+        throw FormatError("not an index file (no \"weight_map\" object)", file.string());
+    for (const MapEntry& entry : map.entries) {
+        if (entry.value.begin == entry.value.end) {
+            throw FormatError("not an index file (weight_map value for \"" +
+                                  decode_string(text, entry.key) + "\" is not a string)",
+                              file.string());
         }
-        dump_spaced(it.value(), ascii, out);
     }
-    out += object ? '}' : ']';
+    return map;
 }
 
-std::string render(const Json& doc, const TextStyle& style) {
-    std::string out = style.bom ? std::string(kUtf8Bom) : std::string();
-    if (style.indent < 0 && style.spaced) {
-        dump_spaced(doc, style.ascii, out);
-    } else {
-        out += doc.dump(style.indent, style.indent_char, style.ascii);
-    }
-    if (style.trailing_newline) out += '\n';
-    if (!style.crlf) return out;
-    // JSON strings cannot hold a raw newline, so every '\n' is a line break.
-    std::string crlf;
-    crlf.reserve(out.size() + out.size() / 16);
-    for (const char c : out) {
-        if (c == '\n') crlf += '\r';
-        crlf += c;
-    }
-    return crlf;
+// The literal for new_name in place of old_literal (which says old_name). choose_name only adds
+// or drops the .znn suffix, so only that changes and the rest stays as written, escapes included.
+std::string encode_name(std::string_view old_literal, const std::string& old_name,
+                        const std::string& new_name) {
+    const std::string suffix(kZnnSuffix);
+    const std::string_view body = old_literal.substr(0, old_literal.size() - 1);  // quote dropped
+    if (new_name == old_name + suffix) return std::string(body) + suffix + '"';
+    // Four plain characters at the end cannot be part of an escape ("\." is not one).
+    if (old_name == new_name + suffix && body.ends_with(suffix))
+        return std::string(body.substr(0, body.size() - suffix.size())) + '"';
+    // The suffix itself was escaped: write the name as Python's json.dumps would.
+    const bool ascii = std::all_of(old_literal.begin(), old_literal.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    return Json(new_name).dump(-1, ' ', ascii);
 }
 
 bool is_file(const fs::path& path) {
@@ -290,10 +288,13 @@ fs::path write_temp(const fs::path& dir, const fs::path& name, const std::string
     return tmp;
 }
 
-void write_index(const fs::path& index_file, const std::string& content) {
+// Returns the blob the index linked to before, if it was a link into an HF cache; else empty.
+fs::path write_index(const fs::path& index_file, const std::string& content) {
     std::error_code ec;
     if (const auto blobs = hf_blobs_dir(index_file)) {
         // Other revisions may share the blob: write a new one and repoint only this link.
+        const fs::path old_blob = fs::canonical(index_file, ec);
+        if (ec) throw IoError("cannot resolve: " + ec.message(), index_file.string());
         const fs::path tmp =
             write_temp(*blobs, index_file.filename(), content, file_mode(index_file));
         try {
@@ -302,7 +303,7 @@ void write_index(const fs::path& index_file, const std::string& content) {
             fs::remove(tmp, ec);
             throw;
         }
-        return;
+        return old_blob;
     }
     // For any other symlink, replace the target so the user's link keeps working.
     fs::path target = index_file;
@@ -318,6 +319,7 @@ void write_index(const fs::path& index_file, const std::string& content) {
         fs::remove(tmp, ec);
         throw IoError(message, index_file.string());
     }
+    return {};
 }
 
 }  // namespace
@@ -327,7 +329,7 @@ bool is_index_file(const fs::path& file) noexcept {
         if (!file.filename().string().ends_with(kIndexSuffix)) return false;
         if (!is_file(file)) return false;
         const std::string text = read_index_text(file);
-        return has_weight_map(parse_ordered(text));
+        return Json::accept(text) && WeightMapScanner(text).scan().found;
     } catch (...) {
         return false;
     }
@@ -352,40 +354,34 @@ std::vector<fs::path> find_index_files(const fs::path& dir) {
 }
 
 IndexSync sync_index(const fs::path& index_file, IndexPreference prefer, bool check_only) {
-    IndexSync result{index_file, {}};
+    IndexSync result{index_file, {}, {}};
     const std::string text = read_index_text(index_file);
-    Json doc = parse_ordered(text);
-    if (doc.is_discarded())
-        throw FormatError("not an index file (invalid JSON)", index_file.string());
-    if (!has_weight_map(doc))
-        throw FormatError("not an index file (no \"weight_map\" object)", index_file.string());
-    TextStyle style = detect_style(text);
-    if (style.indent < 0) {
-        // Either one-line form; the one that reproduces the original is the one it was written in.
-        style.spaced = true;
-        style.spaced = render(doc, style) == text;
-    }
+    const WeightMap map = read_weight_map(text, index_file);
 
     // Shards are named relative to where the index appears, not where a symlink points.
     const fs::path folder = index_file.parent_path();
     std::map<std::string, std::string> decided;  // each distinct file name is looked up once
-    Json& weight_map = doc["weight_map"];
-    for (auto entry = weight_map.begin(); entry != weight_map.end(); ++entry) {
-        if (!entry.value().is_string()) {
-            throw FormatError(
-                "not an index file (weight_map value for \"" + entry.key() + "\" is not a string)",
-                index_file.string());
-        }
-        const std::string name = entry.value().get<std::string>();
+    // The original text with only the changed values replaced: every other byte stays, so a
+    // compress and decompress round trip gives back the same file.
+    std::string rewritten;
+    std::size_t copied = 0;
+    for (const MapEntry& entry : map.entries) {
+        const std::string name = decode_string(text, entry.value);
         auto known = decided.find(name);
         if (known == decided.end()) {
             known = decided.emplace(name, choose_name(folder, name, prefer)).first;
             if (known->second != name) result.renamed.emplace_back(name, known->second);
         }
-        if (known->second != name) entry.value() = known->second;
+        if (known->second == name) continue;
+        rewritten.append(text, copied, entry.value.begin - copied);
+        rewritten += encode_name(literal_text(text, entry.value), name, known->second);
+        copied = entry.value.end;
     }
 
-    if (result.changed() && !check_only) write_index(index_file, render(doc, style));
+    if (result.changed() && !check_only) {
+        rewritten.append(text, copied);
+        result.replaced_blob = write_index(index_file, rewritten);
+    }
     return result;
 }
 

@@ -27,6 +27,9 @@ struct EncodedChunk {
 struct DecodedChunk {
     Buffer raw;
     std::size_t direct_size = 0;  // bytes decoded straight into the output instead
+    // Compressed bytes read up to this chunk, for progress: the reader runs ahead of the writer,
+    // so the count travels with the chunk.
+    std::uint64_t input_end = 0;
 };
 
 }  // namespace
@@ -81,10 +84,12 @@ Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& op
         [&](DecodeTask& task) {
             if (!reader.next(task)) return false;
             task.direct_out = out.reserve(task.header.raw_size);
+            task.input_end = reader.bytes_read();
             return true;
         },
         [](DecodeTask& task) {
             DecodedChunk chunk;
+            chunk.input_end = task.input_end;
             if (task.direct_out != nullptr) {
                 chunk.direct_size = task.header.raw_size;
                 decode_payload(task.payload, task.header, {task.direct_out, chunk.direct_size});
@@ -103,7 +108,8 @@ Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& op
                 stats.raw_bytes += chunk.raw.size();
             }
             ++stats.chunks;
-            if (options.progress) options.progress(stats.raw_bytes);
+            // Compressed bytes, as the caller can know the input's size but not the output's.
+            if (options.progress) options.progress(chunk.input_end);
         });
     stats.compressed_bytes = reader.bytes_read();
     stats.frames = reader.frames();

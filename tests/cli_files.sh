@@ -150,6 +150,18 @@ mkdir opts && cp small.bin text.txt opts/
     run "$BIN" compress small.bin text.txt -o both.out
     expect_rc "-o with two inputs" 2
     check "-o with two inputs writes nothing" absent both.out
+    # -o names one file; a folder has one output per file, so -o with a folder is refused.
+    mkdir dir && cp small.bin dir/
+    run "$BIN" compress -o dir.out dir
+    expect_rc "-o with a folder" 2
+    expect_error_line "-o with a folder message" dir
+    check "-o with a folder writes nothing" absent dir.out
+    check "-o with a folder compresses nothing" absent dir/small.bin.znn
+    "$BIN" compress -q dir && rm dir/small.bin
+    run "$BIN" decompress -o dir.out dir
+    expect_rc "decompress -o with a folder" 2
+    check "decompress -o with a folder restores nothing" absent dir/small.bin
+    rm -r dir
     run "$BIN" compress --no-such-flag small.bin
     expect_rc "unknown flag" 2
     run "$BIN" compress --dtype bf17 small.bin
@@ -209,6 +221,28 @@ mkdir rm && cp small.bin rm/
     check "failed --rm keeps the source" cmp bad.znn bad.copy
     check "failed --rm leaves no output" absent bad
     no_temp_files "--rm" .
+
+    # -k and --rm: the last one typed wins, as in zstd.
+    rm -f small.bin.znn
+    for keep in -k --keep; do
+        run "$BIN" compress --rm "$keep" small.bin
+        expect_rc "compress --rm $keep" 0
+        check "compress --rm $keep keeps the source" cmp small.bin ../small.bin
+        check "compress --rm $keep writes the .znn" test -s small.bin.znn
+        rm -f small.bin.znn
+        run "$BIN" compress "$keep" --rm small.bin
+        expect_rc "compress $keep --rm" 0
+        check "compress $keep --rm removes the source" absent small.bin
+        run "$BIN" decompress --rm "$keep" small.bin.znn
+        expect_rc "decompress --rm $keep" 0
+        check "decompress --rm $keep keeps the .znn" test -s small.bin.znn
+        check "decompress --rm $keep restores" cmp small.bin ../small.bin
+        rm small.bin
+        run "$BIN" decompress "$keep" --rm small.bin.znn
+        expect_rc "decompress $keep --rm" 0
+        check "decompress $keep --rm removes the .znn" absent small.bin.znn
+        check "decompress $keep --rm restores" cmp small.bin ../small.bin
+    done
 }
 cd "$SCRATCH"
 
@@ -511,8 +545,21 @@ mkdir verb && cp small.bin text.txt verb/
     if [[ $(wc -l <err.txt) -eq 1 ]] && grep -q 'OK' err.txt; then pass; else fail "test -v summary: $(cat err.txt)"; fi
     run "$BIN" decompress -v -f small.bin.znn
     if [[ $(wc -l <err.txt) -eq 1 ]] && grep -q '^znn: small.bin.znn: ' err.txt; then pass; else fail "decompress -v summary: $(cat err.txt)"; fi
+    # Sizes and the ratio, like compress: "<packed> -> <original> (<packed/original>%)".
+    packed=$(stat -c %s small.bin.znn)
+    want=$(awk -v p="$packed" 'BEGIN { printf "%.2f%%", 100 * p / 200000 }')
+    if grep -qE "^znn: small\.bin\.znn: [0-9.]+ [KMG]?B -> 200\.00 KB \($want\), [0-9]+ MB/s\$" err.txt; then
+        pass
+    else
+        fail "decompress -v shows sizes and ratio ($want): $(cat err.txt)"
+    fi
     run "$BIN" list -v small.bin.znn
     if grep -q 'frame 0' out.txt; then pass; else fail "list -v shows frames"; fi
+    # The last of -q and -v typed wins.
+    run "$BIN" compress -f -v -q small.bin
+    check "compress -v -q: quiet" empty_file err.txt
+    run "$BIN" compress -f -q -v small.bin
+    if [[ $(wc -l <err.txt) -eq 1 ]]; then pass; else fail "compress -q -v: verbose: $(cat err.txt)"; fi
 }
 cd "$SCRATCH"
 
@@ -576,9 +623,137 @@ if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-l
     rm -f prog.znn
     script -qec "'$BIN' compress -o prog.znn prog.bin" /dev/null </dev/null >tty.txt 2>&1
     check "no progress line for a short job" empty_file tty.txt
+    # decompress and test show it too, and its percentage is of the .znn read, so never over 100%.
+    "$BIN" compress -q -f -o prog.znn prog.bin
+    half=$(( $(stat -c %s prog.znn) / 2 ))
+    for mode in decompress test; do
+        script -qec "(head -c $half prog.znn; sleep 1.5; tail -c +$((half + 1)) prog.znn) | '$BIN' $mode >/dev/null" \
+            /dev/null </dev/null >tty.txt 2>&1
+        if grep -aq 'znn: stdin: ' tty.txt; then pass; else fail "$mode: progress line on a terminal: $(head -c 300 tty.txt | tr -d '\033')"; fi
+    done
+    # From a file, the total is known: the output goes to a pipe that is read only after 1.5 s, so
+    # the job lasts long enough to show a percentage.
+    script -qec "'$BIN' decompress -c prog.znn | (sleep 1.5; cat >/dev/null)" /dev/null </dev/null >tty.txt 2>&1
+    if grep -aqE 'znn: prog\.znn: +[0-9]+% ' tty.txt; then pass; else fail "decompress: progress percentage: $(head -c 300 tty.txt | tr -d '\033')"; fi
+    over=$(grep -aoE '[0-9]+% ' tty.txt | tr -d '% ' | awk '$1 > 100')
+    if [[ -z $over ]]; then pass; else fail "decompress: progress over 100%: $over"; fi
+    script -qec "'$BIN' decompress -c prog.znn >/dev/null" /dev/null </dev/null >tty.txt 2>&1
+    check "no progress line for a short decompress" empty_file tty.txt
+    rm -f prog.znn
 else
     note "util-linux script missing: progress check skipped"
 fi
+
+# ---------------------------------------------------------------------------------------------
+# list reads footers, seek tables and chunk headers only: a damaged payload still lists.
+{
+    cd "$SCRATCH/corrupt" || fail "cd corrupt"
+    if [[ -f c-payload-mid.znn ]]; then
+        run "$BIN" list c-payload-mid.znn
+        expect_rc "list of a file with a damaged payload (no payload decoded)" 0
+        run "$BIN" test c-payload-mid.znn
+        expect_rc "test of the same file fails" 1
+    else
+        fail "list without payload: c-payload-mid.znn missing"
+    fi
+}
+cd "$SCRATCH"
+
+# ---------------------------------------------------------------------------------------------
+# Full disk while decompressing, and --rm under a full disk: exit 1, no output, source kept.
+mkdir fsize2 && cp big.bin fsize2/
+{
+    cd "$SCRATCH/fsize2" || fail "cd fsize2"
+    "$BIN" compress -q big.bin && mv big.bin big.orig
+    cp big.bin.znn big.copy
+    run bash -c 'trap "" XFSZ; ulimit -f 97 && exec "$0" decompress --rm big.bin.znn' "$BIN"
+    expect_rc "EFBIG: decompress --rm" 1
+    expect_error_line "EFBIG: decompress message" big.bin
+    check "EFBIG: decompress left no output" absent big.bin
+    check "EFBIG: decompress --rm kept the source" cmp big.bin.znn big.copy
+    no_temp_files "EFBIG decompress" .
+    mv big.orig big.bin && rm -f big.bin.znn
+    run bash -c 'trap "" XFSZ; ulimit -f 97 && exec "$0" compress --rm big.bin' "$BIN"
+    expect_rc "EFBIG: compress --rm" 1
+    check "EFBIG: compress --rm kept the source" cmp big.bin ../big.bin
+    check "EFBIG: compress --rm left no output" absent big.bin.znn
+    no_temp_files "EFBIG compress --rm" .
+}
+cd "$SCRATCH"
+
+# ---------------------------------------------------------------------------------------------
+# Decompressed data to a terminal is allowed.
+if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-linux; then
+    "$BIN" compress -q -c text.txt >tty-text.znn
+    script -qec "'$BIN' decompress -c tty-text.znn" /dev/null </dev/null >tty.txt 2>&1
+    RC=$?
+    cp tty.txt err.txt
+    expect_rc "decompress -c to a terminal" 0
+    if grep -aq 'hello, znn' tty.txt; then pass; else fail "decompress to a terminal prints the data: $(head -c 300 tty.txt)"; fi
+    script -qec "'$BIN' decompress < tty-text.znn" /dev/null </dev/null >tty.txt 2>&1
+    RC=$?
+    cp tty.txt err.txt
+    expect_rc "stdin decompress to a terminal" 0
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Ctrl-C and kill while decompressing: the partial output is removed, the source kept.
+mkdir sig2 && cp small.bin sig2/
+{
+    cd "$SCRATCH/sig2" || fail "cd sig2"
+    "$BIN" compress -q --chunk-size 16384 small.bin
+    half=$(( $(stat -c %s small.bin.znn) / 2 ))
+    for sig in INT TERM; do
+        (head -c "$half" small.bin.znn; sleep 5) | "$BIN" decompress -o out.bin 2>err.txt &
+        pid=$!
+        for _ in $(seq 100); do
+            [[ -n $(find . -maxdepth 1 -name '.out.bin.*.znn-tmp') ]] && break
+            sleep 0.05
+        done
+        check "decompress SIG$sig: the temporary output existed" test -n "$(find . -maxdepth 1 -name '.out.bin.*.znn-tmp')"
+        kill -s "$sig" "$pid"
+        wait "$pid"
+        RC=$?
+        expect_rc "decompress SIG$sig: killed by the signal" $((128 + $(kill -l "$sig")))
+        check "decompress SIG$sig: no output" absent out.bin
+        no_temp_files "decompress SIG$sig" .
+    done
+    check "decompress signals: source untouched" "$BIN" test small.bin.znn
+}
+cd "$SCRATCH"
+
+# ---------------------------------------------------------------------------------------------
+# Peak memory does not grow with the input: 66 MB instead of 6 MB adds far less than the
+# 60 MB difference (the pipeline keeps a bounded number of chunks in flight).
+mkdir mem
+{
+    cd "$SCRATCH/mem" || fail "cd mem"
+    for _ in 1 2; do cat ../weights.bin; done >small6.bin
+    for _ in $(seq 22); do cat ../weights.bin; done >large66.bin
+    # max_rss_kb IN OUT CMD...: peak resident KiB of CMD run with stdin IN and stdout OUT.
+    max_rss_kb() {
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 python3 -c '
+import resource, subprocess, sys
+with open(sys.argv[1], "rb") as i, open(sys.argv[2], "wb") as o:
+    rc = subprocess.call(sys.argv[3:], stdin=i, stdout=o)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if rc == 0 else -1)' "$@"
+    }
+    for how in file stdin; do
+        if [[ $how == file ]]; then
+            s=$(max_rss_kb /dev/null /dev/null "$BIN" compress -T2 -f small6.bin)
+            l=$(max_rss_kb /dev/null /dev/null "$BIN" compress -T2 -f large66.bin)
+        else
+            s=$(max_rss_kb small6.bin small6.bin.znn "$BIN" compress -T2)
+            l=$(max_rss_kb large66.bin large66.bin.znn "$BIN" compress -T2)
+        fi
+        if [[ $s -gt 0 && $l -gt 0 && $l -lt $((s + 20000)) ]]; then pass; else fail "compress ($how) peak memory grows with the input: $s KiB for 6 MB, $l KiB for 66 MB"; fi
+    done
+    s=$(max_rss_kb small6.bin.znn /dev/null "$BIN" decompress -T2)
+    l=$(max_rss_kb large66.bin.znn /dev/null "$BIN" decompress -T2)
+    if [[ $s -gt 0 && $l -gt 0 && $l -lt $((s + 20000)) ]]; then pass; else fail "decompress peak memory grows with the input: $s KiB for 6 MB, $l KiB for 66 MB"; fi
+    rm -f small6.bin* large66.bin*
+}
+cd "$SCRATCH"
 
 echo "cli_files: $PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]

@@ -24,6 +24,17 @@ check() {  # check DESCRIPTION COMMAND...: counts, never aborts the script
 not() { ! "$@"; }
 quiet() { "$@" 2>/dev/null; }
 no_dangling_links() { [ -z "$(find "$1" -xtype l)" ]; }
+unused_blobs() {  # unused_blobs REPO: the blobs no link under REPO/snapshots resolves to
+    python3 - "$1" <<'PY'
+import os, sys
+root = sys.argv[1]
+blobs = {os.path.realpath(os.path.join(root, "blobs", b)) for b in os.listdir(os.path.join(root, "blobs"))}
+for folder, _, files in os.walk(os.path.join(root, "snapshots")):
+    for f in files:
+        blobs.discard(os.path.realpath(os.path.join(folder, f)))
+print(" ".join(sorted(os.path.basename(b) for b in blobs)))
+PY
+}
 index_names() { python3 -c 'import json,sys; print(" ".join(sorted(set(json.load(open(sys.argv[1]))["weight_map"].values()))))' "$1"; }
 
 # A small valid safetensors file: 8-byte LE header length, JSON header, BF16 data.
@@ -86,6 +97,26 @@ cp -a original expected
 rm expected/sub/prev.bin.znn
 cp prev.bin expected/sub/prev.bin
 check "round trip tree identical" diff -r expected model
+
+# --- An index in a formatting no JSON writer reproduces: only the names change, and a round
+# trip gives back the same bytes.
+mkdir -p odd/sub
+make_safetensors odd/x.safetensors 41 20000
+make_safetensors 'odd/y "q".safetensors' 42 20000
+make_safetensors odd/sub/w.safetensors 43 20000
+cat >odd/model.safetensors.index.json <<'JSON'
+{"metadata": {"total_size": 1, "ratio": 1.50},
+   "weight_map":{"a":"x.safetensors", "b" : "y \"q\".safetensors",
+	"c": "sub\/w.safetensors", "d":"x.safetensors"}  }
+JSON
+cp odd/model.safetensors.index.json odd_index.json
+sed 's/\.safetensors"/.safetensors.znn"/g' odd_index.json >odd_index_znn.json
+check "odd index: compress --rm folder" "$ZNN" compress -q --rm odd
+check "odd index: only the names changed" cmp odd/model.safetensors.index.json odd_index_znn.json
+check "odd index: names the .znn files" [ "$(index_names odd/model.safetensors.index.json)" = \
+    'sub/w.safetensors.znn x.safetensors.znn y "q".safetensors.znn' ]
+check "odd index: decompress --rm folder" "$ZNN" decompress -q --rm odd
+check "odd index: round trip byte for byte" cmp odd/model.safetensors.index.json odd_index.json
 
 # --- znn index.
 cp -a original idx
@@ -197,6 +228,7 @@ check "hf rev2 links unchanged after decompress" diff <(rev2_links) rev2_links.t
 check "hf rev2 content unchanged after decompress" diff -r rev2_content "$hf/snapshots/rev2"
 check "hf blobs never modified after decompress" blobs_unchanged
 check "hf no .znn blobs left" [ "$(find "$hf/snapshots" -name '*.znn' | wc -l)" -eq 0 ]
+check "hf --rm leaves no unused blob (index blobs included)" [ -z "$(unused_blobs "$hf")" ]
 
 # The whole cache folder at once (blobs/ reached only through links), then back.
 check "hf compress whole repo" "$ZNN" compress -q --rm "$hf"
@@ -206,6 +238,78 @@ check "hf whole repo decompress" "$ZNN" decompress -q --rm "$hf"
 check "hf whole repo rev1 restored" diff -r rev1_content "$hf/snapshots/rev1"
 check "hf whole repo rev2 restored" diff -r rev2_content "$hf/snapshots/rev2"
 check "hf whole repo no dangling links after" no_dangling_links hub
+check "hf whole repo no unused blob after" [ -z "$(unused_blobs "$hf")" ]
+
+# --- Hugging Face cache: a single linked file given on the command line (not a folder).
+hf=hub1/models--org--one
+mkdir -p "$hf/blobs" "$hf/snapshots/rev1" "$hf/snapshots/rev2"
+for rev in rev1 rev2; do
+    link "$rev/model-00001-of-00002.safetensors" s1   # the same blob in both revisions
+    link "$rev/model-00002-of-00002.safetensors" s2a
+    link "$rev/model.safetensors.index.json" idx.json
+done
+one=$hf/snapshots/rev1/model-00001-of-00002.safetensors
+rev2_links >rev2_links_one.txt
+(cd "$hf/blobs" && sha256sum *) >blobs_before_one.txt
+blobs_unchanged_one() { (cd "$hf/blobs" && sha256sum --quiet --ignore-missing -c "$SCRATCH/blobs_before_one.txt"); }
+check "hf file: compress one link" "$ZNN" compress -q "$one"
+check "hf file: .znn is a link" test -L "$one.znn"
+check "hf file: .znn link is relative" [ "$(readlink "$one.znn" | cut -c1-9)" = "../../blo" ]
+check "hf file: source link kept (-k)" cmp "$one" s1
+check "hf file: index beside it names the .znn" [ "$(index_names "$hf/snapshots/rev1/model.safetensors.index.json")" = \
+    "model-00001-of-00002.safetensors.znn model-00002-of-00002.safetensors" ]
+check "hf file: rev2 index unchanged" [ "$(index_names "$hf/snapshots/rev2/model.safetensors.index.json")" = \
+    "model-00001-of-00002.safetensors model-00002-of-00002.safetensors" ]
+check "hf file: index still a link" test -L "$hf/snapshots/rev1/model.safetensors.index.json"
+check "hf file: rev2 links unchanged" diff <(rev2_links) rev2_links_one.txt
+check "hf file: blobs never modified" blobs_unchanged_one
+check "hf file: no dangling links" no_dangling_links hub1
+check "hf file: compress --rm" "$ZNN" compress -q -f --rm "$one"
+check "hf file: --rm removed the link" not test -e "$one"
+check "hf file: shared blob kept for rev2" cmp "$hf/snapshots/rev2/model-00001-of-00002.safetensors" s1
+check "hf file: no dangling links after --rm" no_dangling_links hub1
+check "hf file: decompress --rm" "$ZNN" decompress -q --rm "$one.znn"
+check "hf file: restored as a link" test -L "$one"
+check "hf file: restored bytes" cmp "$one" s1
+check "hf file: .znn link removed" not test -e "$one.znn"
+check "hf file: index names the original again" [ "$(index_names "$hf/snapshots/rev1/model.safetensors.index.json")" = \
+    "model-00001-of-00002.safetensors model-00002-of-00002.safetensors" ]
+check "hf file: rev2 links unchanged at the end" diff <(rev2_links) rev2_links_one.txt
+check "hf file: blobs never modified at the end" blobs_unchanged_one
+check "hf file: no dangling links at the end" no_dangling_links hub1
+check "hf file: no temporaries left" [ -z "$(find hub1 -name '.*')" ]
+check "hf file: no unused blob at the end" [ -z "$(unused_blobs "$hf")" ]
+
+# --- A cache's blobs/ (or a blob in it) given directly: refused, nothing changed. Compressed in
+# place, the blobs would change under every revision and --rm would leave the links dangling.
+hf=hub2/models--org--two
+mkdir -p "$hf/blobs" "$hf/snapshots/rev1"
+link rev1/model.safetensors s1
+blob=$hf/blobs/$(sha256sum s1 | cut -d' ' -f1)
+refused() {  # refused DESCRIPTION INPUT ZNN_ARGS...: exit 1 and one line naming INPUT
+    local what=$1 input=$2 out rc
+    shift 2
+    set +e
+    out=$("$ZNN" "$@" 2>&1)
+    rc=$?
+    set -e
+    check "$what: exit 1" [ "$rc" -eq 1 ]
+    check "$what: one error line" [ "$(wc -l <<<"$out")" -eq 1 ]
+    check "$what: names the input" grep -q "^znn: $input: .*blobs" <<<"$out"
+    check "$what: blob untouched" cmp -s "$SCRATCH/$blob" "$SCRATCH/s1"
+    check "$what: nothing written into blobs/" [ "$(ls -A "$SCRATCH/$hf/blobs" | wc -l)" -eq 1 ]
+}
+refused "blobs folder" "$hf/blobs" compress --rm "$hf/blobs"
+refused "blobs folder/" "$hf/blobs/" compress --rm "$hf/blobs/"
+refused "one blob" "$blob" compress --rm "$blob"
+refused "one blob, -f" "$blob" compress -f --rm "$blob"
+refused "blobs folder, decompress" "$hf/blobs" decompress --rm "$hf/blobs"
+cd "$hf/blobs"
+refused "blobs folder as ." . compress --rm .
+cd "$SCRATCH"
+check "blobs input: no dangling links" no_dangling_links hub2
+check "blobs input: the snapshot link still compresses" "$ZNN" compress -q --rm "$hf/snapshots/rev1/model.safetensors"
+check "blobs input: no dangling links after" no_dangling_links hub2
 
 echo "cli_folders: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

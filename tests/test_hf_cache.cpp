@@ -234,9 +234,22 @@ TEST_CASE("hf_cache: sync_index on a cached index writes a new blob, the old one
     CHECK(fs::read_symlink(index1).parent_path() == fs::path("../../blobs"));
 
     CHECK(read_text(old_blob) == index_text);
+    CHECK(sync.replaced_blob == fs::canonical(old_blob));  // for --rm to remove once unused
     CHECK(fs::read_symlink(index2) == fs::path("../../blobs/iiii"));
     CHECK_FALSE(znn::sync_index(index2, znn::IndexPreference::keep_current, false).changed());
     CHECK_FALSE(znn::sync_index(index1, znn::IndexPreference::keep_current, false).changed());
     // Only the new index blob was added; no temp files remain.
     CHECK(std::distance(fs::directory_iterator(cache.blobs), fs::directory_iterator()) == 3);
+}
+
+TEST_CASE("hf_cache: hf_remove_unused_blob removes a blob only when no link names it") {
+    HfCache cache;
+    const auto used = cache.add_blob("aaaa", "used");
+    const auto unused = cache.add_blob("bbbb", "unused");
+    cache.link(cache.rev2, "model.safetensors", "aaaa");
+    CHECK_FALSE(znn::hf_remove_unused_blob(cache.blobs, used));
+    CHECK(read_text(used) == "used");
+    CHECK(znn::hf_remove_unused_blob(cache.blobs, unused));
+    CHECK_FALSE(fs::exists(unused));
+    CHECK_FALSE(znn::hf_remove_unused_blob(cache.blobs, unused));  // already gone: nothing to do
 }

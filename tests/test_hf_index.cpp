@@ -309,3 +309,66 @@ TEST_CASE("hf_index: nested metadata and thousands of entries keep their order a
     CHECK(sync.renamed.size() == 2);
     CHECK(read_text(index) == compressed);
 }
+
+TEST_CASE("hf_index: a rewrite replaces only the renamed values, every other byte kept") {
+    TempDir tmp;
+    // Formatting no serialiser would reproduce: a BOM, CRLF and LF mixed, tabs, no space after
+    // some colons, 1.50 and 1e3 spellings, escapes in keys and values (\/, \", \u), look-alike
+    // braces and a "weight_map" inside strings, a repeated entry, no final newline.
+    const std::string original =
+        "\xEF\xBB\xBF{ \"metadata\": {\"total_size\": 1, \"ratio\": 1.50, \"big\": 1e3,"
+        " \"note\": \"{\\\"weight_map\\\": {\\\"x\\\": \\\"a.bin\\\"}}\"},\r\n"
+        "\t\"weight_map\":{\"a\":\"a.bin\",  \"b\" :  \"sub\\/b.bin\" ,\r\n"
+        "   \"we{ird\\\"}key\": \"q\\\"uote.bin\", \"e\": \"\\u0061.bin\",\n"
+        "\"a2\":\"a.bin\", \"gone\": \"missing.bin\", \"caf\\u00e9\": \"caf\xc3\xa9.bin\"},"
+        " \"after\": [1, {\"weight_map\": \"a.bin\"}] }";
+    // Each renamed value gains ".znn" before its closing quote, and nothing else changes.
+    const std::string compressed =
+        "\xEF\xBB\xBF{ \"metadata\": {\"total_size\": 1, \"ratio\": 1.50, \"big\": 1e3,"
+        " \"note\": \"{\\\"weight_map\\\": {\\\"x\\\": \\\"a.bin\\\"}}\"},\r\n"
+        "\t\"weight_map\":{\"a\":\"a.bin.znn\",  \"b\" :  \"sub\\/b.bin.znn\" ,\r\n"
+        "   \"we{ird\\\"}key\": \"q\\\"uote.bin.znn\", \"e\": \"\\u0061.bin.znn\",\n"
+        "\"a2\":\"a.bin.znn\", \"gone\": \"missing.bin\", \"caf\\u00e9\": \"caf\xc3\xa9.bin.znn\"},"
+        " \"after\": [1, {\"weight_map\": \"a.bin\"}] }";
+    fs::create_directories(tmp.path / "sub");
+    for (const std::string name : {"a.bin.znn", "sub/b.bin.znn", "q\"uote.bin.znn", "caf\xc3\xa9.bin.znn"})
+        write_text(tmp.path / name, "x");
+    const auto index = tmp.path / "model.safetensors.index.json";
+    write_text(index, original);
+    REQUIRE(znn::is_index_file(index));
+
+    const auto sync = znn::sync_index(index, znn::IndexPreference::compressed, false);
+    // Distinct names: a.bin (also spelled \u0061.bin), sub/b.bin, q"uote.bin, caf\u00e9.bin.
+    CHECK(sync.renamed.size() == 4);
+    CHECK(sync.replaced_blob.empty());
+    CHECK(read_text(index) == compressed);
+
+    // And back: the original bytes exactly.
+    for (const std::string name : {"a.bin", "sub/b.bin", "q\"uote.bin", "caf\xc3\xa9.bin"})
+        write_text(tmp.path / name, "x");
+    CHECK(znn::sync_index(index, znn::IndexPreference::original, false).renamed.size() == 4);
+    CHECK(read_text(index) == original);
+}
+
+TEST_CASE("hf_index: an escaped .znn suffix is rewritten as a whole name") {
+    TempDir tmp;
+    write_text(tmp.path / "a.bin", "x");
+    const auto index = tmp.path / "x.index.json";
+    write_text(index, "{\"weight_map\": {\"w\": \"a.bin.zn\\u006e\"}, \"v\": 2}\n");
+    const auto sync = znn::sync_index(index, znn::IndexPreference::original, false);
+    REQUIRE(sync.renamed.size() == 1);
+    CHECK(sync.renamed[0] == std::pair<std::string, std::string>("a.bin.znn", "a.bin"));
+    CHECK(read_text(index) == "{\"weight_map\": {\"w\": \"a.bin\"}, \"v\": 2}\n");
+}
+
+TEST_CASE("hf_index: a repeated weight_map key: the first one is the map") {
+    TempDir tmp;
+    write_text(tmp.path / "a.bin.znn", "x");
+    write_text(tmp.path / "b.bin.znn", "x");
+    const auto index = tmp.path / "x.index.json";
+    write_text(index, R"({"weight_map": {"w": "a.bin"}, "weight_map": {"w": "b.bin"}})");
+    CHECK(znn::sync_index(index, znn::IndexPreference::keep_current, false).renamed.size() == 1);
+    CHECK(read_text(index) == R"({"weight_map": {"w": "a.bin.znn"}, "weight_map": {"w": "b.bin"}})");
+    write_text(index, R"({"weight_map": 1, "weight_map": {"w": "b.bin"}})");
+    CHECK_FALSE(znn::is_index_file(index));
+}

@@ -133,6 +133,35 @@ TEST_CASE("pipeline: rejects a chunk size that is not a multiple of 8") {
     CHECK_THROWS_AS(compress_buffer(test::random_bytes(10), o), UsageError);
 }
 
+TEST_CASE("pipeline: progress counts input bytes, so it ends at the input's size and never passes it") {
+    const auto data = test::bf16_weights(50'000);
+    CompressOptions o;
+    o.chunk_size = 4096;
+    for (unsigned threads : {1u, 3u}) {
+        o.threads = threads;
+        std::vector<std::uint64_t> seen;
+        o.progress = [&](std::uint64_t done) { seen.push_back(done); };
+        const auto packed = compress_buffer(data, o);
+        const std::size_t chunks = seen.size();  // one call per chunk
+        REQUIRE(chunks > 2);
+        CHECK(std::is_sorted(seen.begin(), seen.end()));
+        CHECK(seen.back() == data.size());
+
+        // Decompress counts compressed bytes read, not bytes written: it stays within the
+        // .znn size (the seek table and footer are read after the last chunk).
+        seen.clear();
+        DecompressOptions d;
+        d.threads = threads;
+        d.progress = [&](std::uint64_t done) { seen.push_back(done); };
+        CHECK(decompress_buffer(packed, d) == data);
+        REQUIRE(seen.size() == chunks);
+        CHECK(std::is_sorted(seen.begin(), seen.end()));
+        CHECK(seen.front() > 0);
+        CHECK(seen.back() < packed.size());
+        CHECK(seen.back() > packed.size() / 2);
+    }
+}
+
 namespace {
 
 // 4.5 GiB of zeros with a marker byte every GiB, generated on the fly: a >4 GiB input

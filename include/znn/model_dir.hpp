@@ -23,6 +23,9 @@ struct IndexSync {
     std::filesystem::path index_file;
     // Each distinct (old, new) file name changed, in order of first appearance.
     std::vector<std::pair<std::string, std::string>> renamed;
+    // When the index was a link into an HF cache and got a new blob: the blob it linked to
+    // before, which may now be unused (see hf_remove_unused_blob). Empty otherwise.
+    std::filesystem::path replaced_blob;
     bool changed() const { return !renamed.empty(); }
 };
 
@@ -39,11 +42,12 @@ std::vector<std::filesystem::path> find_index_files(const std::filesystem::path&
 // (relative to the index's folder) that exists. A value "a.safetensors" whose file is missing but
 // "a.safetensors.znn" exists becomes "a.safetensors.znn", and the other way round. When both
 // exist, `prefer` decides (keep_current: no change). Values whose candidates are all missing are
-// left alone. Unless check_only, writes the file only if something changed, atomically, keeping
-// key order, indentation, trailing newline and line endings. A symlink into an HF cache gets a
-// new blob and is repointed (the old blob is left untouched); any other symlink has its target
-// replaced. Throws FormatError if the file is not valid JSON with a weight_map of strings,
-// IoError on I/O failure.
+// left alone. Unless check_only, writes the file only if something changed, atomically, replacing
+// only the changed weight_map values in the original text: every other byte (key order, spacing,
+// line endings, escapes) is kept, so renaming there and back restores the file exactly. A symlink
+// into an HF cache gets a new blob and is repointed (the old blob is left untouched, and named
+// in replaced_blob); any other symlink has its target replaced. Throws FormatError if the file is
+// not valid JSON with a weight_map of strings, IoError on I/O failure.
 IndexSync sync_index(const std::filesystem::path& index_file, IndexPreference prefer,
                      bool check_only);
 
@@ -66,9 +70,15 @@ std::filesystem::path hf_store_blob(const std::filesystem::path& blobs_dir,
                                     const std::filesystem::path& link);
 
 // True if any symlink under the cache root's snapshots/ folder (the root being the parent of
-// blobs_dir), other than `except`, resolves to `blob`.
+// blobs_dir), other than `except` (empty: none excepted), resolves to `blob`.
 bool hf_blob_shared(const std::filesystem::path& blobs_dir, const std::filesystem::path& blob,
                     const std::filesystem::path& except);
+
+// Removes `blob` unless a symlink under the cache's snapshots/ still resolves to it, as
+// hf_remove_link does for the blob of the link it removes. Returns whether it was removed.
+// Throws IoError.
+bool hf_remove_unused_blob(const std::filesystem::path& blobs_dir,
+                           const std::filesystem::path& blob);
 
 // Removes the symlink `link`, and its blob too when no other link under the cache references it.
 // A path that is not a symlink into an HF cache is simply removed. Throws IoError.

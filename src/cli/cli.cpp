@@ -15,16 +15,24 @@ void add_file_flags(CLI::App& cmd, Options& o, bool writes) {
         cmd.add_option("-o,--output", o.output, "Write to this file (one input only)");
         cmd.add_flag("-c,--stdout", o.to_stdout, "Write to stdout");
         cmd.add_flag("-f,--force", o.force, "Overwrite existing outputs; allow compressed data to a terminal");
-        cmd.add_flag("-k,--keep{false}", o.remove_source, "Keep source files (default)");
-        cmd.add_flag("--rm", o.remove_source, "Remove each source file after its output is complete and verified");
+        // Callbacks run as each flag is parsed, so the last of -k and --rm typed wins (as in zstd);
+        // plain flags would be applied in the order they are defined here.
+        cmd.add_flag_callback("-k,--keep", [&o] { o.remove_source = false; },
+                              "Keep source files (default; the last of -k and --rm wins)")
+            ->trigger_on_parse();
+        cmd.add_flag_callback("--rm", [&o] { o.remove_source = true; },
+                              "Remove each source file after its output is complete and verified")
+            ->trigger_on_parse();
         cmd.add_flag("-r,--recursive", o.recursive, "Walk folders (implied by a folder argument)");
     }
     cmd.add_option("-T,--threads", o.threads, "Worker threads (default: all cores)")->check(CLI::Range(1u, 1024u));
 }
 
 void add_verbosity(CLI::App& cmd, Options& o) {
-    cmd.add_flag_callback("-q,--quiet", [&o] { o.verbosity = 0; }, "Print errors only");
-    cmd.add_flag_callback("-v,--verbose", [&o] { o.verbosity = 2; }, "Print a summary line per file");
+    // As with -k/--rm, the last of -q and -v typed wins.
+    cmd.add_flag_callback("-q,--quiet", [&o] { o.verbosity = 0; }, "Print errors only")->trigger_on_parse();
+    cmd.add_flag_callback("-v,--verbose", [&o] { o.verbosity = 2; }, "Print a summary line per file")
+        ->trigger_on_parse();
 }
 
 }  // namespace

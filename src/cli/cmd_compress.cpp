@@ -54,6 +54,7 @@ Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& op
     }
     DecompressOptions d;
     d.threads = options.threads;
+    d.progress = report;  // compressed bytes read, against the .znn file's size
     return decompress(in, out, d);
 }
 
@@ -77,12 +78,14 @@ void print_summary(const std::string& name, Mode mode, const Stats& stats, doubl
     const double pct = raw ? 100.0 * static_cast<double>(packed) / static_cast<double>(raw) : 0.0;
     const double speed = seconds > 0 ? static_cast<double>(raw) / seconds / 1e6 : 0.0;
     char line[256];
+    // The percentage is always compressed / original, whichever way the data went.
     if (mode == Mode::compress) {
         std::snprintf(line, sizeof line, "%s: %s -> %s (%.2f%%), %.0f MB/s", name.c_str(), format_size(raw).c_str(),
                       format_size(packed).c_str(), pct, speed);
     } else {
-        std::snprintf(line, sizeof line, "%s: %s -> %s (%s), %.0f MB/s", name.c_str(), format_size(packed).c_str(),
-                      format_size(raw).c_str(), mode == Mode::test ? "OK" : "decoded", speed);
+        std::snprintf(line, sizeof line, "%s: %s -> %s (%.2f%%%s), %.0f MB/s", name.c_str(),
+                      format_size(packed).c_str(), format_size(raw).c_str(), pct, mode == Mode::test ? ", OK" : "",
+                      speed);
     }
     print_info(line);
 }
@@ -200,15 +203,29 @@ int run_compress_or_decompress(const Options& options) {
     if (options.inputs.empty() || (options.inputs.size() == 1 && options.inputs[0] == "-"))
         return process_stream(options) ? kExitOk : kExitError;
 
+    // "-o -" means stdout, for a folder as for a file.
+    Options folder_options = options;
+    if (options.output == "-") folder_options.to_stdout = true;
+
     bool ok = true;
     for (const std::string& input : options.inputs) {
         if (input == "-") {
             ok = process_stream(options) && ok;
             continue;
         }
+        if (options.mode != Mode::test && is_in_hf_blobs(input)) {
+            print_error(input,
+                        "inside a Hugging Face cache's blobs/ folder -- ignored (use the links in snapshots/)");
+            ok = false;
+            continue;
+        }
         std::error_code ec;
         if (fs::is_directory(input, ec)) {
-            ok = process_directory(input, options) && ok;
+            // One -o file cannot hold a folder's many outputs.
+            if (!options.output.empty() && options.output != "-")
+                throw UsageError("-o names one output file; a folder gives one output per file (drop -o)",
+                                 input);
+            ok = process_directory(input, folder_options) && ok;
             continue;
         }
         std::string target = options.output;

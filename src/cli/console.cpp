@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace znn::cli {
@@ -77,8 +78,10 @@ void Progress::update(std::uint64_t done) {
     last_ = now;
     drawn_ = true;
     if (total_ > 0) {
-        std::fprintf(stderr, "\r\033[Kznn: %s: %3.0f%% %s", name_.c_str(),
-                     100.0 * static_cast<double>(done) / static_cast<double>(total_), format_size(done).c_str());
+        // An input that grows while it is read could count past its size at the start.
+        const double fraction = static_cast<double>(std::min(done, total_)) / static_cast<double>(total_);
+        std::fprintf(stderr, "\r\033[Kznn: %s: %3.0f%% %s", name_.c_str(), 100.0 * fraction,
+                     format_size(done).c_str());
     } else {
         std::fprintf(stderr, "\r\033[Kznn: %s: %s", name_.c_str(), format_size(done).c_str());
     }

@@ -220,14 +220,27 @@ bool process_one(const std::string& input, const std::string& target, const Opti
     return process_file(input, target, options);
 }
 
+// A cached index that got a new blob leaves its old one behind; with --rm that goes too unless
+// another revision still links to it, like the blob of any other source link.
+void remove_replaced_blob(const fs::path& index, const fs::path& blob) {
+    const std::lock_guard lock(g_cache_mutex);
+    // The new link must be durable before the old blob goes, or a crash could leave it dangling.
+    sync_folder(blob.parent_path());
+    sync_folder(index.parent_path());
+    hf_remove_unused_blob(blob.parent_path(), blob);
+}
+
 // After compress, entries prefer the .znn names; after decompress, the original ones.
-bool sync_indexes(const std::vector<fs::path>& indexes, Mode mode) {
-    const IndexPreference prefer = mode == Mode::compress ? IndexPreference::compressed : IndexPreference::original;
+bool sync_indexes(const std::vector<fs::path>& indexes, const Options& options) {
+    const IndexPreference prefer =
+        options.mode == Mode::compress ? IndexPreference::compressed : IndexPreference::original;
     bool ok = true;
     for (const fs::path& index : indexes) {
         try {
             const IndexSync sync = sync_index(index, prefer, false);
             if (sync.changed()) print_info(index.string() + ": " + describe_renames(sync));
+            if (options.remove_source && !sync.replaced_blob.empty())
+                remove_replaced_blob(index, sync.replaced_blob);
         } catch (const Error& e) {
             print_error(e.path().empty() ? index.string() : e.path(), e.what());
             ok = false;
@@ -261,6 +274,17 @@ std::string describe_renames(const IndexSync& sync) {
     return text;
 }
 
+bool is_in_hf_blobs(const std::string& input) {
+    std::error_code ec;
+    const bool is_dir = fs::is_directory(input, ec);  // follows links
+    // A file link is how a snapshot names a blob, and process_hf_link handles those safely.
+    if (!is_dir && (fs::is_symlink(input, ec) || !fs::is_regular_file(input, ec))) return false;
+    // Canonical, so "blobs/", "./blobs/." and a linked folder are recognised too.
+    const fs::path dir =
+        is_dir ? fs::canonical(input, ec) : fs::canonical(fs::absolute(input, ec).parent_path(), ec);
+    return !ec && is_hf_blobs_dir(dir);
+}
+
 bool process_directory(const std::string& dir, const Options& options) {
     std::error_code ec;
     const std::vector<fs::path> files = collect_files(dir, ec);
@@ -290,7 +314,7 @@ bool process_directory(const std::string& dir, const Options& options) {
     // Even after a failed file: the indexes must name whatever exists now.
     if ((options.mode == Mode::compress || options.mode == Mode::decompress) && !options.to_stdout) {
         try {
-            ok = sync_indexes(find_index_files(dir), options.mode) && ok;
+            ok = sync_indexes(find_index_files(dir), options) && ok;
         } catch (const Error& e) {
             print_error(e.path().empty() ? dir : e.path(), e.what());
             ok = false;
@@ -304,7 +328,7 @@ bool process_model_file(const std::string& input, const std::string& target, con
     if (!ok || !writes_default_target(input, target, options)) return ok;
     fs::path folder = fs::path(input).parent_path();
     if (folder.empty()) folder = ".";
-    return sync_indexes(indexes_in(folder), options.mode);
+    return sync_indexes(indexes_in(folder), options);
 }
 
 }  // namespace znn::cli

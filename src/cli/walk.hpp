@@ -18,6 +18,11 @@ bool process_directory(const std::string& dir, const Options& options);
 // files in the same folder are synced afterwards. Prints its own errors; false on failure.
 bool process_model_file(const std::string& input, const std::string& target, const Options& options);
 
+// True if input is a Hugging Face cache's blobs/ folder, or a file (not a link) directly in one.
+// Blobs are only ever changed through the snapshot links: processed in place they would change
+// every revision that shares them, and --rm would leave those links dangling.
+bool is_in_hf_blobs(const std::string& input);
+
 // "a -> a.znn, b -> b.znn": what sync_index changed (or would change).
 std::string describe_renames(const IndexSync& sync);
 
