@@ -35,7 +35,12 @@ Entry make_entry(std::uint32_t symbols, unsigned total, unsigned count, unsigned
             static_cast<std::uint8_t>(first), 0};
 }
 
-bool build_decode_table(const CodeLengths& lengths, DecodeTable& table) noexcept {
+// Planes shorter than this get one symbol a lookup: filling the multi-symbol table costs
+// ~8 us, as much as decoding some 10 000 symbols, and files of many small tensors (the
+// shared mixed-dtype file: 140 F32 exponent planes of 40 symbols) paid it on every one.
+constexpr std::size_t kMultiSymbolMinSymbols = 8192;
+
+bool build_decode_table(const CodeLengths& lengths, DecodeTable& table, bool multi_symbol) noexcept {
     std::array<std::uint16_t, 256> codes{};
     if (!assign_canonical_codes(lengths, codes)) return false;
     // single[w]: (length << 8) | symbol of the code that prefixes window w; 0 if none.
@@ -48,6 +53,10 @@ bool build_decode_table(const CodeLengths& lengths, DecodeTable& table) noexcept
         for (unsigned w = first; w < first + span; ++w) single[w] = static_cast<std::uint16_t>((len << 8) | s);
     }
     for (unsigned w = 0; w < table.size(); ++w) {
+        if (!multi_symbol && single[w] != 0) {
+            table[w] = make_entry(single[w] & 0xFFu, single[w] >> 8, 1, single[w] >> 8);
+            continue;
+        }
         if (single[w] == 0) {
             // A window no code reaches (incomplete code): consume bits so decoding ends;
             // the stream-length check then reports the corruption.
@@ -189,7 +198,7 @@ bool decode(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexc
     std::size_t pos = read_table(in, lengths);
     if (pos == 0) return false;
     DecodeTable table;
-    if (!build_decode_table(lengths, table)) return false;
+    if (!build_decode_table(lengths, table, out.size() >= kMultiSymbolMinSymbols)) return false;
     for (std::size_t start = 0; start < out.size(); start += kBlockSymbols) {
         const std::size_t n = std::min(kBlockSymbols, out.size() - start);
         if (in.size() - pos < 4) return false;

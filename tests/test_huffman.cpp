@@ -24,6 +24,8 @@ std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data, std:
 TEST_CASE("huffman: round-trips sizes around block and stream edges") {
     for (std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5}, std::size_t{7},
                           std::size_t{19}, std::size_t{20}, std::size_t{21}, std::size_t{83}, std::size_t{1000},
+                          // the decoder switches from one symbol a lookup to several at 8192
+                          std::size_t{8191}, std::size_t{8192}, std::size_t{8193},
                           huffman::kBlockSymbols - 1, huffman::kBlockSymbols, huffman::kBlockSymbols + 1,
                           3 * huffman::kBlockSymbols + 17}) {
         const auto data = test::skewed_bytes(n, n);
