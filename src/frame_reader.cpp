@@ -1,6 +1,8 @@
 #include "frame_reader.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <memory>
 
 #include "codec.hpp"
@@ -8,15 +10,45 @@
 
 namespace znn {
 
+namespace {
+
+constexpr std::size_t kReadAhead = std::size_t{256} << 10;
+
+}  // namespace
+
+FrameReader::FrameReader(InputStream& in) : in_(in), read_ahead_(!in.borrow(0).has_value()) {
+    if (read_ahead_) ahead_.resize(kReadAhead);
+}
+
+// Like read_fully, through the read-ahead buffer. Requests of half the buffer or more go
+// straight to `out` once the buffer is drained, so large payloads are not copied twice.
+std::size_t FrameReader::fetch(std::uint8_t* out, std::size_t size) {
+    if (!read_ahead_) return read_fully(in_, {out, size});
+    std::size_t done = 0;
+    while (done < size) {
+        if (ahead_pos_ == ahead_end_) {
+            if (size - done >= kReadAhead / 2) return done + read_fully(in_, {out + done, size - done});
+            ahead_pos_ = 0;
+            ahead_end_ = in_.read(ahead_);  // what is there: a pipe need not fill the buffer
+            if (ahead_end_ == 0) break;
+        }
+        const std::size_t n = std::min(size - done, ahead_end_ - ahead_pos_);
+        std::memcpy(out + done, ahead_.data() + ahead_pos_, n);
+        ahead_pos_ += n;
+        done += n;
+    }
+    return done;
+}
+
 void FrameReader::read_exact(std::uint8_t* out, std::size_t size) {
-    const std::size_t got = read_fully(in_, {out, size});
+    const std::size_t got = fetch(out, size);
     bytes_read_ += got;
     if (got != size) throw FormatError("truncated input (unexpected end of file)");
 }
 
 bool FrameReader::start_frame() {
     std::array<std::uint8_t, kFrameHeaderSize> header{};
-    const std::size_t got = read_fully(in_, header);
+    const std::size_t got = fetch(header.data(), header.size());
     bytes_read_ += got;
     if (got == 0) {
         if (frames_ == 0) throw FormatError("empty input: not a .znn file");

@@ -22,7 +22,7 @@ struct DecodeTask {
 
 class FrameReader {
 public:
-    explicit FrameReader(InputStream& in) : in_(in) {}
+    explicit FrameReader(InputStream& in);
     // Fills task with the next chunk block; false after the last frame. Throws FormatError
     // on a corrupt or truncated stream, IoError.
     bool next(DecodeTask& task);
@@ -33,8 +33,15 @@ private:
     bool start_frame();
     void finish_frame();
     void read_exact(std::uint8_t* out, std::size_t size);
+    std::size_t fetch(std::uint8_t* out, std::size_t size);
 
     InputStream& in_;
+    // Inputs that cannot lend their bytes (files, pipes) are read ahead in kReadAhead blocks:
+    // a chunk's type, prefix, plane table and payload were four system calls each.
+    bool read_ahead_;
+    Buffer ahead_;
+    std::size_t ahead_pos_ = 0;
+    std::size_t ahead_end_ = 0;
     bool in_frame_ = false;
     std::uint64_t frames_ = 0;
     std::uint64_t bytes_read_ = 0;
