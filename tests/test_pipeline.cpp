@@ -127,6 +127,48 @@ TEST_CASE("pipeline: the automatic chunk size follows the data, the same from a 
     ::unlink(path);
 }
 
+namespace {
+
+// A pipe-like input: cannot lend its bytes and hands out at most `step` bytes a read.
+class TrickleInput final : public InputStream {
+public:
+    TrickleInput(std::span<const std::uint8_t> data, std::size_t step) : data_(data), step_(step) {}
+    std::size_t read(std::span<std::uint8_t> out) override {
+        const std::size_t n = std::min({out.size(), data_.size(), step_});
+        std::memcpy(out.data(), data_.data(), n);
+        data_ = data_.subspan(n);
+        return n;
+    }
+
+private:
+    std::span<const std::uint8_t> data_;
+    std::size_t step_;
+};
+
+}  // namespace
+
+TEST_CASE("pipeline: concatenated frames decode from a trickling, non-lending input") {
+    CompressOptions o;
+    o.chunk_size = 1024;  // chunk blocks well below the decoder's read-ahead
+    const auto a = test::bf16_weights(100'000, 3);
+    const auto b = test::random_bytes(70'000, 4);
+    auto frames = compress_buffer(a, o);
+    o.chunk_size = 256 << 10;  // and blocks above it
+    const auto second = compress_buffer(b, o);
+    frames.insert(frames.end(), second.begin(), second.end());
+    auto expected = a;
+    expected.insert(expected.end(), b.begin(), b.end());
+    for (const std::size_t step : {std::size_t{1} << 20, std::size_t{4096}, std::size_t{7}}) {
+        INFO("step " << step);
+        TrickleInput in(frames, step);
+        VectorOutput out;
+        const Stats stats = decompress(in, out, DecompressOptions{});
+        CHECK(out.bytes == expected);
+        CHECK(stats.frames == 2);
+        CHECK(stats.compressed_bytes == frames.size());
+    }
+}
+
 TEST_CASE("pipeline: rejects a chunk size that is not a multiple of 8") {
     CompressOptions o;
     o.chunk_size = 1001;
