@@ -37,6 +37,19 @@ TEST_CASE("safetensors: adjacent tensors of one dtype share a region") {
     CHECK((*regions)[1].size == 16);
 }
 
+TEST_CASE("safetensors: two adjacent tensors of 64 KiB or more keep regions of their own") {
+    // a and b: 64 KiB each, so regions of their own; c and d are small and join b's.
+    const auto json = as_bytes(R"({"a":{"dtype":"BF16","shape":[32768],"data_offsets":[0,65536]},)"
+                               R"("b":{"dtype":"BF16","shape":[32768],"data_offsets":[65536,131072]},)"
+                               R"("c":{"dtype":"BF16","shape":[4],"data_offsets":[131072,131080]},)"
+                               R"("d":{"dtype":"BF16","shape":[4],"data_offsets":[131080,131088]}})");
+    const auto regions = plan_safetensors(json);
+    REQUIRE(regions);
+    REQUIRE(regions->size() == 3);
+    CHECK((*regions)[1].size == 65536);
+    CHECK((*regions)[2].size == 65536 + 16);
+}
+
 TEST_CASE("safetensors: malformed headers are refused, so the file is coded as opaque bytes") {
     CHECK_FALSE(plan_safetensors(as_bytes("not json")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16"}})")));
