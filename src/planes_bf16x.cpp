@@ -54,12 +54,24 @@ void split_bf16x(const std::uint8_t* src, std::size_t k, std::uint8_t* sym, std:
         _mm_storeu_si128(reinterpret_cast<__m128i*>(sym + i), _mm_packus_epi16(sa, sb));
         const __m128i ra = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(a, 9), bit6), _mm_and_si128(a, low6));
         const __m128i rb = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(b, 9), bit6), _mm_and_si128(b, low6));
-        alignas(16) std::uint64_t rest[2];
-        _mm_store_si128(reinterpret_cast<__m128i*>(rest), _mm_packus_epi16(ra, rb));
-        const std::uint64_t lo = pack7x8(rest[0]);
-        const std::uint64_t hi = pack7x8(rest[1]);
-        std::memcpy(packed + i / 8 * 7, &lo, 7);
-        std::memcpy(packed + i / 8 * 7 + 7, &hi, 7);
+        // pack7x8 on both 64-bit halves at once: 7-bit bytes -> 14-bit, 28-bit, 56-bit fields.
+        __m128i v = _mm_packus_epi16(ra, rb);
+        v = _mm_or_si128(_mm_and_si128(v, _mm_set1_epi16(0x007F)),
+                         _mm_and_si128(_mm_srli_epi16(v, 1), _mm_set1_epi16(0x3F80)));
+        v = _mm_or_si128(_mm_and_si128(v, _mm_set1_epi32(0x00003FFF)),
+                         _mm_and_si128(_mm_srli_epi32(v, 2), _mm_set1_epi32(0x0FFFC000)));
+        v = _mm_or_si128(_mm_and_si128(v, _mm_set1_epi64x(0x000000000FFFFFFFLL)),
+                         _mm_and_si128(_mm_srli_epi64(v, 4), _mm_set1_epi64x(0x00FFFFFFF0000000LL)));
+        std::uint8_t* out = packed + i / 8 * 7;
+        if (i / 8 * 7 + 15 <= packed7_size(k)) {  // two 8-byte stores, the second over the first's spare byte
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(out), v);
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 7), _mm_unpackhi_epi64(v, v));
+        } else {
+            alignas(16) std::uint64_t halves[2];
+            _mm_store_si128(reinterpret_cast<__m128i*>(halves), v);
+            std::memcpy(out, &halves[0], 7);
+            std::memcpy(out + 7, &halves[1], 7);
+        }
     }
 #endif
     for (; i + 8 <= k; i += 8) {
