@@ -15,6 +15,20 @@
 
 using namespace znn;
 
+namespace {
+
+// Compresses the open file fd from offset `at`, reading it as the CLI does: at offsets
+// from the workers when positional, else as a stream.
+std::vector<std::uint8_t> compress_file(int fd, const char* path, off_t at, bool positional, const CompressOptions& o) {
+    REQUIRE(::lseek(fd, at, SEEK_SET) == at);
+    FdInput in(fd, path, positional);
+    VectorOutput out;
+    compress(in, out, o);
+    return std::move(out.bytes);
+}
+
+}  // namespace
+
 TEST_CASE("pipeline: round-trips sizes 0, 1, odd, chunk-1, chunk, chunk+1") {
     CompressOptions o;
     o.chunk_size = 4096;
@@ -80,12 +94,8 @@ TEST_CASE("pipeline: workers reading a file at offsets make the same frame as a 
         o.threads = 1;
         const auto expected = compress_buffer(std::span(file).subspan(skip), o);
         for (unsigned threads : {1u, 2u, 8u}) {
-            REQUIRE(::lseek(fd, static_cast<off_t>(skip), SEEK_SET) == static_cast<off_t>(skip));
-            FdInput in(fd, path, /*positional=*/true);
-            VectorOutput out;
             o.threads = threads;
-            compress(in, out, o);
-            CHECK(out.bytes == expected);
+            CHECK(compress_file(fd, path, static_cast<off_t>(skip), /*positional=*/true, o) == expected);
         }
     }
     ::close(fd);
@@ -115,12 +125,8 @@ TEST_CASE("pipeline: the automatic chunk size follows the data, the same from a 
     REQUIRE(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()));
     for (const bool positional : {true, false}) {
         for (unsigned threads : {1u, 2u}) {
-            REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
-            FdInput in(fd, path, positional);
-            VectorOutput out;
             o.threads = threads;
-            compress(in, out, o);
-            CHECK(out.bytes == expected);
+            CHECK(compress_file(fd, path, 0, positional, o) == expected);
         }
     }
     ::close(fd);
