@@ -7,11 +7,11 @@
 namespace znn {
 
 // Total order-0 bits of the symbols counted: N log2 N - sum c log2 c. Counts below
-// kEntropyTableCounts come from a table (the probe's 16 KiB samples and the codec's plane
+// kEntropyTableCounts come from a table (the probe's 8 KiB samples and the codec's plane
 // samples stay within it, and calling log2 per symbol was a quarter of compressing
 // headerless files); larger ones are computed. The table is built on first use (0.1 ms).
 // Deterministic: depends only on the counts.
-inline constexpr std::uint32_t kEntropyTableCounts = (1u << 14) + 1;
+inline constexpr std::uint32_t kEntropyTableCounts = (1u << 13) + 1;
 double entropy_bits(const std::array<std::uint32_t, 256>& counts) noexcept;
 
 }  // namespace znn

@@ -9,7 +9,9 @@ namespace znn {
 
 namespace {
 
-constexpr std::size_t kSampleSize = 16 << 10;
+// 8 KiB from each chunk: the same sizes as 16 KiB gave on every shared file but FP16
+// (86.01% against 85.99%), which compresses 11% faster.
+constexpr std::size_t kSampleSize = 8 << 10;
 // A float layout must beat plain bytes by this factor: a wrong guess costs more than
 // a missed small gain.
 constexpr double kLayoutMargin = 0.98;
