@@ -37,8 +37,8 @@ ChunkSpec spec_for_choice(DtypeChoice choice) {
     ChunkSpec spec;
     switch (choice) {
         case DtypeChoice::automatic: spec.probe = true; break;
-        case DtypeChoice::bytes:
-        case DtypeChoice::fp8: spec.layout = Layout::bytes; break;
+        case DtypeChoice::bytes: spec.layout = Layout::bytes; break;
+        case DtypeChoice::fp8: spec.layout = Layout::fp8; break;
         case DtypeChoice::bf16: spec.layout = Layout::bf16; break;
         case DtypeChoice::fp16: spec.layout = Layout::fp16; break;
         case DtypeChoice::fp32: spec.layout = Layout::fp32; break;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "ans.hpp"
 #include "entropy.hpp"
 #include "huffman.hpp"
 #include "planes.hpp"
@@ -19,8 +20,11 @@ namespace {
 
 constexpr int kDataZstdLevel = 3;
 // Headers (safetensors JSON) are mostly repeated keys; level 1 measured smaller and
-// 7x faster than level 6 on a 1 MB header.
+// 7x faster than level 6 on a 1 MB header. Small headers get level 9, which costs ~1 ms
+// at 64 KiB and codes a 39 KB header 18% smaller (FP8 file: 4962 -> 4078 bytes).
 constexpr int kMetadataZstdLevel = 1;
+constexpr int kSmallMetadataZstdLevel = 9;
+constexpr std::size_t kSmallMetadata = 64 << 10;
 // zstd is tried on a sample first, at its fastest level; it must beat Huffman on the
 // sample by this factor. (Level 1 picks as level 3 did on every shared file; a smaller
 // sample did not: FP8 79.50% -> 79.94%.)
@@ -30,6 +34,17 @@ constexpr double kZstdSampleGain = 0.97;
 // Huffman must save this share of a plane to be used: a near-random plane (sign and
 // mantissa bits) would gain a percent and cost a full Huffman pass on every decode.
 constexpr double kHuffmanMinGain = 0.03;
+// tANS replaces Huffman on planes whose codes average kAnsMinBitsPerSymbol bits or more
+// (exponent planes, ~2.6 bits, keep Huffman, whose lookups yield 3-4 symbols) when it
+// codes smaller by kAnsMinGain. It decodes ~2x slower than Huffman on such planes (it
+// pays an 8192-slot table build per plane and one lookup per symbol), so it must save a
+// lot, except on FP8 magnitudes: there Huffman's whole-bit lengths are what kept FP8
+// files 0.7 points above their entropy bound (shared FP8 file: 79.50% -> 78.71%, most
+// planes saving 0.5-1.5%). FP16 and ONNX planes would save ~0.7% for 30-50% of their
+// speed (FP16: 86.01% -> 85.73%, compression 1070 -> 456 MB/s), so they keep Huffman.
+constexpr double kAnsMinBitsPerSymbol = 4.0;
+constexpr double kAnsMinGain = 0.02;
+constexpr double kAnsMinGainFp8 = 0.002;
 // Sign and mantissa planes of floats are close to random. Before counting such a plane in
 // full, a sample of kSampleSlices slices of kSampleSlice bytes spread over it is counted;
 // if even the sample promises under half of kHuffmanMinGain, the plane is stored.
@@ -38,7 +53,8 @@ constexpr std::size_t kSampleSlices = 8;
 constexpr std::size_t kMinSampledPlane = 16 << 10;
 
 bool is_float_layout(Layout layout) {
-    return layout == Layout::bf16 || layout == Layout::bf16x || layout == Layout::fp16 || layout == Layout::fp32;
+    return layout == Layout::bf16 || layout == Layout::bf16x || layout == Layout::fp16 || layout == Layout::fp32 ||
+           layout == Layout::fp8;
 }
 
 // True when a sample shows the plane cannot gain enough from Huffman or zstd to be worth
@@ -107,7 +123,7 @@ PlaneStats plane_stats(const huffman::Histogram& counts) {
     return {counts, huffman::build_code_lengths(counts)};
 }
 
-// Encodes one plane at dst (room for huffman::encode_bound(n) bytes or more). `known`,
+// Encodes one plane at dst (room for huffman::encode_bound(n) and ans::encode_bound(n) bytes or more). `known`,
 // if given, holds the plane's statistics.
 std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& spec,
                                                 Layout layout, std::uint8_t* dst, const PlaneStats* known) {
@@ -125,27 +141,46 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
     }
     const huffman::CodeLengths& lengths = stats.lengths;
     const std::size_t huffman_estimate = huffman::estimate_size(counts, lengths, n);
+    // The entropy coder for this plane: Huffman, or tANS where it pays (see kAnsMinGain).
+    std::size_t entropy_estimate = huffman_estimate;
+    std::optional<ans::Levels> levels;
+    if (static_cast<double>(huffman_estimate) * 8 >= kAnsMinBitsPerSymbol * static_cast<double>(n)) {
+        levels = ans::choose_levels(counts);
+        const std::size_t ans_estimate = ans::estimate_size(counts, *levels, n);
+        const double min_gain = layout == Layout::fp8 ? kAnsMinGainFp8 : kAnsMinGain;
+        if (static_cast<double>(ans_estimate) < static_cast<double>(huffman_estimate) * (1.0 - min_gain))
+            entropy_estimate = ans_estimate;
+        else
+            levels.reset();
+    }
 
     if (worth_trying_zstd(spec, layout, counts, n)) {
-        const int level = spec.metadata ? kMetadataZstdLevel : kDataZstdLevel;
+        const int level = !spec.metadata       ? kDataZstdLevel
+                          : n <= kSmallMetadata ? kSmallMetadataZstdLevel
+                                                : kMetadataZstdLevel;
         Scratch& s = scratch();
         bool try_full = true;
         if (n > 2 * kZstdSampleSize && !spec.metadata) {
             const std::size_t sample = zstd_compress(plane.first(kZstdSampleSize), kZstdSampleLevel, s.zstd_out);
-            const double scaled = static_cast<double>(std::min(huffman_estimate, n)) * static_cast<double>(kZstdSampleSize) / static_cast<double>(n);
+            const double scaled = static_cast<double>(std::min(entropy_estimate, n)) * static_cast<double>(kZstdSampleSize) / static_cast<double>(n);
             try_full = static_cast<double>(sample) < scaled * kZstdSampleGain;
         }
         if (try_full) {
             const std::size_t z = zstd_compress(plane, level, s.zstd_out);
-            if (z < n && z < huffman_estimate) {
+            if (z < n && z < entropy_estimate) {
                 std::memcpy(dst, s.zstd_out.data(), z);
                 return {PlaneCodec::zstd, z};
             }
         }
     }
-    if (static_cast<double>(huffman_estimate) < static_cast<double>(n) * (1.0 - kHuffmanMinGain)) {
-        const std::size_t size = huffman::encode(plane, lengths, dst);
-        if (size < n) return {PlaneCodec::huffman, size};
+    if (static_cast<double>(entropy_estimate) < static_cast<double>(n) * (1.0 - kHuffmanMinGain)) {
+        if (levels) {
+            const std::size_t size = ans::encode(plane, *levels, dst);
+            if (size < n) return {PlaneCodec::ans, size};
+        } else {
+            const std::size_t size = huffman::encode(plane, lengths, dst);
+            if (size < n) return {PlaneCodec::huffman, size};
+        }
     }
     std::memcpy(dst, plane.data(), n);
     return {PlaneCodec::stored, n};
@@ -229,7 +264,7 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
 
     // Encode every plane straight into the block, behind room for the header.
     std::size_t capacity = header.header_size();
-    for (unsigned i = 0; i < shape.count; ++i) capacity += std::max(huffman::encode_bound(shape.sizes[i]), shape.sizes[i] + 8);
+    for (unsigned i = 0; i < shape.count; ++i) capacity += std::max({huffman::encode_bound(shape.sizes[i]), ans::encode_bound(shape.sizes[i]), shape.sizes[i] + 8});
     block.resize(capacity);
     std::size_t pos = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) {
@@ -270,6 +305,9 @@ void decode_plane(PlaneCodec codec, std::span<const std::uint8_t> payload, std::
             return;
         case PlaneCodec::huffman:
             if (!huffman::decode(payload, out)) throw FormatError("corrupt chunk (Huffman plane)");
+            return;
+        case PlaneCodec::ans:
+            if (!ans::decode(payload, out)) throw FormatError("corrupt chunk (ANS plane)");
             return;
         case PlaneCodec::zstd: {
             const std::size_t n = ZSTD_decompressDCtx(scratch().dctx.get(), out.data(), out.size(), payload.data(),

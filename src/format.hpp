@@ -31,8 +31,8 @@ inline constexpr std::size_t kSeekHeaderSize = 8;
 inline constexpr std::size_t kSeekEntrySize = 16;
 inline constexpr std::size_t kFooterSize = 36;
 
-enum class PlaneCodec : std::uint8_t { stored = 0, constant = 1, huffman = 2, zstd = 3 };
-inline constexpr int kPlaneCodecCount = 4;
+enum class PlaneCodec : std::uint8_t { stored = 0, constant = 1, huffman = 2, zstd = 3, ans = 4 };
+inline constexpr int kPlaneCodecCount = 5;
 
 struct ChunkHeader {
     Layout layout = Layout::bytes;

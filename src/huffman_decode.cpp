@@ -6,6 +6,7 @@
 // symbols. Four streams are decoded in lockstep so their lookups overlap in the CPU.
 #include <array>
 
+#include "bitstreams.hpp"
 #include "bytes_io.hpp"
 #include "huffman.hpp"
 #include "huffman_table.hpp"
@@ -79,54 +80,8 @@ bool build_decode_table(const CodeLengths& lengths, DecodeTable& table, bool mul
     return true;
 }
 
-// One backward bitstream. `bits` holds the 8 bytes at `ptr`; `consumed` counts the bits
-// already used from its top. Streams shorter than 8 bytes are copied into `padded` behind
-// zero bytes so every load stays inside memory we own; `pad_bits` says how many bits
-// of that zero prefix are not part of the stream.
-struct Stream {
-    const std::uint8_t* start = nullptr;
-    const std::uint8_t* ptr = nullptr;
-    std::uint64_t bits = 0;
-    unsigned consumed = 0;
-    unsigned pad_bits = 0;
-    std::array<std::uint8_t, 8> padded{};
-
-    bool init(const std::uint8_t* begin, std::size_t size) noexcept {
-        if (size == 0 || begin[size - 1] == 0) return false;  // no end mark
-        if (size >= 8) {
-            start = begin;
-            ptr = begin + size - 8;
-        } else {
-            padded.fill(0);
-            for (std::size_t k = 0; k < size; ++k) padded[8 - size + k] = begin[k];
-            start = ptr = padded.data();
-            pad_bits = static_cast<unsigned>(8 * (8 - size));
-        }
-        bits = load_le<std::uint64_t>(ptr);
-        consumed = static_cast<unsigned>(__builtin_clzll(bits)) + 1;  // skip zeros + end mark
-        return true;
-    }
-
-    // Moves back over whole consumed bytes, never before start.
-    void reload() noexcept {
-        std::size_t back = consumed >> 3;
-        const auto room = static_cast<std::size_t>(ptr - start);
-        if (back > room) back = room;
-        ptr -= back;
-        consumed -= static_cast<unsigned>(back * 8);
-        bits = load_le<std::uint64_t>(ptr);
-    }
-
-    // True when every bit of the stream, and no more, has been used.
-    bool finished() const noexcept {
-        const auto unread = static_cast<std::int64_t>(ptr - start) * 8 + 64 - std::int64_t{consumed} -
-                            std::int64_t{pad_bits};
-        return unread == 0;
-    }
-};
-
 // Decodes one symbol at a time until out reaches end; used for the last few symbols.
-bool decode_tail(Stream& s, const DecodeTable& table, std::uint8_t* out, std::uint8_t* end) noexcept {
+bool decode_tail(BackwardStream& s, const DecodeTable& table, std::uint8_t* out, std::uint8_t* end) noexcept {
     while (out < end) {
         s.reload();
         if (s.consumed >= 64) return false;
@@ -140,23 +95,11 @@ bool decode_tail(Stream& s, const DecodeTable& table, std::uint8_t* out, std::ui
 
 bool decode_block(std::span<const std::uint8_t> block, const DecodeTable& table, std::uint8_t* out,
                   std::size_t n) noexcept {
-    if (block.size() < 6) return false;
-    std::array<std::size_t, 4> sizes{};
-    std::size_t known = 6;
-    for (unsigned j = 0; j < 3; ++j) {
-        sizes[j] = load_le<std::uint16_t>(block.data() + 2 * j);
-        known += sizes[j];
-    }
-    if (known >= block.size()) return false;
-    sizes[3] = block.size() - known;
-
-    std::array<Stream, 4> s;
+    std::array<BackwardStream, 4> s;
+    if (!open_four_streams(block, s)) return false;
     std::array<std::uint8_t*, 4> op{};
     std::array<std::uint8_t*, 4> op_end{};
-    const std::uint8_t* p = block.data() + 6;
     for (unsigned j = 0; j < 4; ++j) {
-        if (!s[j].init(p, sizes[j])) return false;
-        p += sizes[j];
         const auto [a, b] = stream_range(n, j);
         op[j] = out + a;
         op_end[j] = out + b;

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <vector>
 
+#include "bitstreams.hpp"
 #include "bytes_io.hpp"
 #include "huffman.hpp"
 #include "huffman_table.hpp"
@@ -157,39 +158,6 @@ std::size_t encode_bound(std::size_t symbols) noexcept {
 
 namespace {
 
-// One bitstream being written forwards. Symbols go in reverse order, so the
-// backward-reading decoder meets them in forward order.
-struct BitWriter {
-    std::uint64_t acc = 0;
-    unsigned used = 0;
-    std::uint8_t* out = nullptr;
-
-    void put(std::uint32_t entry) noexcept {  // entry: code | length << 16
-        acc |= std::uint64_t{entry & 0xFFFF} << used;
-        used += entry >> 16;
-    }
-    void put_pair(std::uint32_t entry) noexcept {  // entry: codes | total length << 24
-        acc |= std::uint64_t{entry & 0xFFFFFF} << used;
-        used += entry >> 24;
-    }
-    // Needs 8 bytes of room at out. At most 7 + 4 * 11 + 1 bits are pending, so the
-    // shift below is always under 64.
-    void flush() noexcept {
-        store_le<std::uint64_t>(out, acc);
-        out += used >> 3;
-        acc >>= used & ~7u;
-        used &= 7;
-    }
-    // The 1-bit end mark, then the last partial byte. Returns the end of the stream.
-    std::uint8_t* finish() noexcept {
-        acc |= std::uint64_t{1} << used;
-        used += 1;
-        flush();
-        if (used > 0) ++out;
-        return out;
-    }
-};
-
 // Codes symbols [begin, p) backwards into w, four per flush.
 void encode_rest(const std::uint8_t* begin, const std::uint8_t* p, const std::uint32_t* code_table,
                  BitWriter& w) noexcept {
@@ -232,10 +200,8 @@ void fill_pair_table(const std::array<std::uint32_t, 256>& code_table, const Cod
 std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const std::uint32_t* code_table,
                            const PairTable* pairs, std::uint8_t* block) noexcept {
     thread_local std::vector<std::uint8_t> scratch;
-    const std::size_t stream_bound = ((n + 3) / 4) * kMaxCodeLength / 8 + 16;
-    if (scratch.size() < 3 * stream_bound) scratch.resize(3 * stream_bound);
-
-    std::array<BitWriter, 4> w;
+    FourStreamWriter streams(block, scratch, ((n + 3) / 4) * kMaxCodeLength / 8 + 16);
+    auto& w = streams.w;
     std::array<const std::uint8_t*, 4> begin{};
     std::array<const std::uint8_t*, 4> p{};
     std::size_t common = SIZE_MAX;
@@ -244,7 +210,6 @@ std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const std::u
         begin[j] = data + a;
         p[j] = data + b;
         common = std::min(common, (b - a) / 4);
-        w[j].out = j == 0 ? block + kBlockHeaderSize : scratch.data() + (j - 1) * stream_bound;
     }
     if (pairs != nullptr) {
         const std::uint32_t* pt = pairs->data();
@@ -268,22 +233,8 @@ std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const std::u
             }
         }
     }
-    std::array<std::size_t, 4> sizes{};
-    std::uint8_t* end = nullptr;
-    for (unsigned j = 0; j < 4; ++j) {
-        encode_rest(begin[j], p[j], code_table, w[j]);
-        std::uint8_t* stream_begin = j == 0 ? block + kBlockHeaderSize : scratch.data() + (j - 1) * stream_bound;
-        sizes[j] = static_cast<std::size_t>(w[j].finish() - stream_begin);
-        if (j == 0) {
-            end = stream_begin + sizes[0];
-        } else {
-            std::memcpy(end, stream_begin, sizes[j]);
-            end += sizes[j];
-        }
-    }
-    store_le<std::uint32_t>(block, static_cast<std::uint32_t>(end - block - 4));
-    for (unsigned j = 0; j < 3; ++j) store_le<std::uint16_t>(block + 4 + 2 * j, static_cast<std::uint16_t>(sizes[j]));
-    return end;
+    for (unsigned j = 0; j < 4; ++j) encode_rest(begin[j], p[j], code_table, w[j]);
+    return streams.finish();
 }
 
 }  // namespace

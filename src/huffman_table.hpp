@@ -10,11 +10,12 @@
 #include <span>
 #include <utility>
 
+#include "bitstreams.hpp"
 #include "huffman.hpp"
 
 namespace znn::huffman {
 
-inline constexpr std::size_t kBlockHeaderSize = 4 + 6;
+inline constexpr std::size_t kBlockHeaderSize = kFourStreamHeaderSize;
 inline constexpr std::size_t kMaxTableSize = 2 + 128;
 
 // Symbols [first, second) of a block of n symbols belong to stream j (0..3).

@@ -9,12 +9,14 @@
 
 #include "bytes_io.hpp"
 #include "planes_bf16x.hpp"
+#include "planes_fp8.hpp"
 
 namespace znn {
 
 unsigned layout_width(Layout layout) noexcept {
     switch (layout) {
-        case Layout::bytes: return 1;
+        case Layout::bytes:
+        case Layout::fp8: return 1;
         case Layout::bf16:
         case Layout::bf16x:
         case Layout::fp16:
@@ -31,6 +33,7 @@ std::string_view layout_name(Layout layout) noexcept {
         case Layout::bytes: return "bytes";
         case Layout::bf16: return "bf16";
         case Layout::bf16x: return "bf16x";
+        case Layout::fp8: return "fp8";
         case Layout::fp16: return "fp16";
         case Layout::fp32: return "fp32";
         case Layout::group2: return "int16";
@@ -57,6 +60,13 @@ std::optional<DtypeChoice> parse_dtype(std::string_view text) noexcept {
 
 PlaneShape plane_shape(Layout layout, unsigned phase, std::size_t size) noexcept {
     PlaneShape shape;
+    if (layout == Layout::fp8) {  // one element a byte: no leading or trailing bytes
+        shape.count = 2;
+        shape.elements = size;
+        shape.sizes[0] = size;
+        shape.sizes[1] = packed_signs_size(size);
+        return shape;
+    }
     const unsigned w = layout_width(layout);
     shape.count = w;
     shape.leading = std::min<std::size_t>(phase, size);
@@ -240,9 +250,14 @@ void join_bytes(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_
 void split_planes(Layout layout, const PlaneShape& shape, std::span<const std::uint8_t> raw,
                   const std::array<std::uint8_t*, kMaxPlanes>& planes) noexcept {
     const std::size_t k = shape.elements;
+    if (layout == Layout::fp8) {
+        split_fp8(raw.data(), k, planes[0], planes[1]);
+        return;
+    }
     const std::uint8_t* src = raw.data() + shape.leading;
     switch (layout) {
-        case Layout::bytes: std::memcpy(planes[0], src, k); break;
+        case Layout::bytes:
+        case Layout::fp8: std::memcpy(planes[0], src, k); break;
         case Layout::bf16: split_bf16(src, k, planes[0], planes[1]); break;
         case Layout::bf16x: split_bf16x(src, k, planes[0], planes[1]); break;
         case Layout::fp16: split_pairs(src, k, planes[0], planes[1], true); break;
@@ -262,9 +277,14 @@ void join_planes(Layout layout, const PlaneShape& shape,
                  const std::array<const std::uint8_t*, kMaxPlanes>& planes,
                  std::span<std::uint8_t> raw) noexcept {
     const std::size_t k = shape.elements;
+    if (layout == Layout::fp8) {
+        join_fp8(planes[0], planes[1], k, raw.data());
+        return;
+    }
     std::uint8_t* dst = raw.data() + shape.leading;
     switch (layout) {
-        case Layout::bytes: std::memcpy(dst, planes[0], k); break;
+        case Layout::bytes:
+        case Layout::fp8: std::memcpy(dst, planes[0], k); break;
         case Layout::bf16: join_bf16(planes[0], planes[1], k, dst); break;
         case Layout::bf16x: join_bf16x(planes[0], planes[1], k, dst); break;
         case Layout::fp16: join_pairs(planes[0], planes[1], k, dst, true); break;
@@ -281,6 +301,7 @@ void join_planes(Layout layout, const PlaneShape& shape,
 
 bool planes_well_formed(Layout layout, const PlaneShape& shape,
                         const std::array<const std::uint8_t*, kMaxPlanes>& planes) noexcept {
+    if (layout == Layout::fp8) return fp8_planes_clear(planes[0], planes[1], shape.elements);
     return layout != Layout::bf16x || bf16x_padding_clear(planes[1], shape.elements);
 }
 

@@ -27,8 +27,9 @@ std::optional<std::uint64_t> safetensors_json_size(std::span<const std::uint8_t,
 
 // Regions covering the 8 + N header bytes (metadata) and every tensor in file order, with
 // gaps between tensors as plain bytes. Adjacent regions of one layout are merged so small
-// tensors share chunks. Returns nothing if the JSON is malformed or the tensors overlap;
-// the caller then treats the file as opaque.
+// tensors share chunks, and tensors under 128 bytes after a region of one-byte elements
+// (FP8) join it whatever their dtype. Returns nothing if the JSON is malformed or the
+// tensors overlap; the caller then treats the file as opaque.
 std::optional<std::vector<Region>> plan_safetensors(std::span<const std::uint8_t> json);
 
 // The layout a safetensors dtype string maps to ("BF16" -> bf16, "I64" -> group8, ...).

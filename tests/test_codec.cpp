@@ -126,3 +126,23 @@ TEST_CASE("codec: bf16x round-trips every size and phase around its 8- and 16-el
         }
     }
 }
+
+TEST_CASE("codec: FP8 weights split sign from magnitude, which tANS codes below bytes+Huffman") {
+    const auto data = test::fp8_weights(100'000, 4);
+    ChunkSpec fp8;
+    fp8.layout = Layout::fp8;
+    Buffer block;
+    encode_chunk(data, fp8, block);
+    const ChunkHeader header = parse_chunk_header(block);
+    CHECK(header.layout == Layout::fp8);
+    CHECK(header.codecs[0] == PlaneCodec::ans);
+    CHECK(header.codecs[1] == PlaneCodec::stored);  // signs are a coin toss
+    std::vector<std::uint8_t> out(data.size());
+    decode_chunk(block, header, out);
+    CHECK(out == data);
+    std::size_t as_bytes = 0;
+    ChunkSpec bytes;
+    bytes.layout = Layout::bytes;
+    CHECK(chunk_round_trip(data, bytes, &as_bytes) == data);
+    CHECK(block.size() < as_bytes);
+}

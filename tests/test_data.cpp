@@ -1,5 +1,7 @@
 #include "test_data.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -15,6 +17,29 @@ std::uint16_t to_bf16(float f) {
 }
 
 }  // namespace
+
+std::vector<std::uint8_t> fp8_weights(std::size_t n, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> values(n);
+    float largest = 1e-6f;
+    for (auto& v : values) largest = std::max(largest, std::fabs(v = normal(rng)));
+    std::vector<std::uint8_t> out(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const float a = std::fabs(values[i]) * 448.0f / largest;
+        int e = a > 0 ? static_cast<int>(std::floor(std::log2(a))) : -7;
+        unsigned code = 0;
+        if (e < -6) {  // subnormal: steps of 2^-9
+            code = std::min(7u, static_cast<unsigned>(std::lround(a * 512.0f)));
+        } else {
+            auto m = static_cast<unsigned>(std::lround((a / std::ldexp(1.0f, e) - 1.0f) * 8.0f));
+            if (m == 8) m = 0, ++e;
+            code = std::min(0x7Eu, static_cast<unsigned>((e + 7) << 3) | m);
+        }
+        out[i] = static_cast<std::uint8_t>(code | (values[i] < 0 ? 0x80u : 0u));
+    }
+    return out;
+}
 
 std::vector<std::uint8_t> bf16_weights(std::size_t n, std::uint64_t seed, float sigma) {
     std::mt19937_64 rng(seed);

@@ -12,6 +12,47 @@ namespace {
 
 std::vector<std::uint8_t> as_bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
+struct TestTensor {
+    std::string dtype;
+    std::uint64_t begin;
+    std::uint64_t end;
+};
+
+// A header listing the tensors as t0, t1, ... with their dtypes and offsets.
+std::vector<std::uint8_t> header_of(const std::vector<TestTensor>& tensors) {
+    std::string json = "{";
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+        const TestTensor& t = tensors[i];
+        json += (i ? ",\"t" : "\"t") + std::to_string(i) + R"(":{"dtype":")" + t.dtype + R"(","shape":[],)" +
+                R"("data_offsets":[)" + std::to_string(t.begin) + "," + std::to_string(t.end) + "]}";
+    }
+    return as_bytes(json + "}");
+}
+
+std::vector<std::uint64_t> sizes_of(const std::vector<Region>& regions) {
+    std::vector<std::uint64_t> sizes;
+    for (const Region& r : regions) sizes.push_back(r.size);
+    return sizes;
+}
+
+// Every tensor of a region's own layout starts on a whole element from the region's start,
+// so the plane split sees its elements whole.
+void check_elements_whole(const std::vector<Region>& regions, std::uint64_t header_bytes,
+                          const std::vector<TestTensor>& tensors) {
+    std::uint64_t start = 0;
+    for (const Region& r : regions) {
+        if (!r.spec.metadata) {
+            for (const TestTensor& t : tensors) {
+                const std::uint64_t at = header_bytes + t.begin;
+                if (at < start || at >= start + r.size || layout_for_dtype(t.dtype) != r.spec.layout) continue;
+                INFO("tensor at " << t.begin << " in region at " << start);
+                CHECK((at - start) % layout_width(r.spec.layout) == 0);
+            }
+        }
+        start += r.size;
+    }
+}
+
 }  // namespace
 
 TEST_CASE("safetensors: tensors map to the layouts of their dtypes, in file order") {
@@ -48,6 +89,61 @@ TEST_CASE("safetensors: two adjacent tensors of 64 KiB or more keep regions of t
     REQUIRE(regions->size() == 3);
     CHECK((*regions)[1].size == 65536);
     CHECK((*regions)[2].size == 65536 + 16);
+}
+
+TEST_CASE("safetensors: tensors under 128 bytes after an FP8 region join it whatever their dtype") {
+    // FP8 checkpoints: kernel, 4-byte F32 scale_inv, BF16 bias. The 128-byte bias keeps a
+    // region of its own, and so does k2, though small and FP8 like k1: a region that took
+    // in other dtypes merges no more kernels.
+    const std::vector<TestTensor> tensors = {
+        {"F8_E4M3", 0, 1000},    {"F32", 1000, 1004}, {"BF16", 1004, 1068},
+        {"F8_E4M3", 1068, 2068}, {"F32", 2068, 2072}, {"BF16", 2072, 2200},
+    };
+    const auto json = header_of(tensors);
+    const auto regions = plan_safetensors(json);
+    REQUIRE(regions);
+    CHECK(sizes_of(*regions) == std::vector<std::uint64_t>{8 + json.size(), 1068, 1004, 128});
+    CHECK((*regions)[1].spec.layout == layout_for_dtype("F8_E4M3"));
+    CHECK((*regions)[2].spec.layout == layout_for_dtype("F8_E4M3"));
+    CHECK((*regions)[3].spec.layout == Layout::bf16);
+    check_elements_whole(*regions, 8 + json.size(), tensors);
+}
+
+TEST_CASE("safetensors: the header's region and float regions take in no other dtype") {
+    // A 4-byte F32 first: the JSON header's region is coded apart (a stronger zstd level).
+    // BF16 and F32 regions would lose more to foreign bytes than a chunk costs.
+    const std::vector<TestTensor> tensors = {
+        {"F32", 0, 4},       {"F8_E4M3", 4, 1004}, {"BF16", 1004, 2004},
+        {"F32", 2004, 2008}, {"BF16", 2008, 3008}, {"I64", 3008, 3016},
+    };
+    const auto json = header_of(tensors);
+    const auto regions = plan_safetensors(json);
+    REQUIRE(regions);
+    CHECK(sizes_of(*regions) == std::vector<std::uint64_t>{8 + json.size(), 4, 1000, 1000, 4, 1000, 8});
+    CHECK((*regions)[0].spec.metadata);
+    CHECK((*regions)[1].spec.layout == Layout::fp32);
+    CHECK((*regions)[6].spec.layout == Layout::group8);
+}
+
+TEST_CASE("safetensors: merged and absorbed tensors keep their elements whole") {
+    // t1 (6 bytes of BF16) joins the odd-sized FP8 t0; t2, BF16 and too big to be taken in,
+    // starts a region at its own first byte. t3, 95 bytes, leaves t2's region mid-element,
+    // so t4 starts a region rather than straddle elements. The 3-byte gap after it is a
+    // bytes region that takes in t5; t6 starts afresh and t7 joins it.
+    const std::vector<TestTensor> tensors = {
+        {"F8_E4M3", 0, 999},  {"BF16", 999, 1005},  {"BF16", 1005, 3005}, {"BF16", 3005, 3100},
+        {"BF16", 3100, 3108}, {"BF16", 3111, 3119}, {"F32", 3119, 4119},  {"F32", 4119, 4123},
+    };
+    const auto json = header_of(tensors);
+    const auto regions = plan_safetensors(json);
+    REQUIRE(regions);
+    CHECK(sizes_of(*regions) == std::vector<std::uint64_t>{8 + json.size(), 1005, 2095, 8, 11, 1004});
+    CHECK((*regions)[1].spec.layout == layout_for_dtype("F8_E4M3"));
+    CHECK((*regions)[2].spec.layout == Layout::bf16);
+    CHECK((*regions)[3].spec.layout == Layout::bf16);
+    CHECK((*regions)[4].spec.layout == Layout::bytes);
+    CHECK((*regions)[5].spec.layout == Layout::fp32);
+    check_elements_whole(*regions, 8 + json.size(), tensors);
 }
 
 TEST_CASE("safetensors: malformed headers are refused, so the file is coded as opaque bytes") {
@@ -93,4 +189,21 @@ TEST_CASE("safetensors: whole files round-trip, well-formed, malformed or trunca
     CHECK(decompress_buffer(compress_buffer(broken)) == broken);
     const std::vector<std::uint8_t> cut(file.begin(), file.begin() + 5000);
     CHECK(decompress_buffer(compress_buffer(cut)) == cut);
+}
+
+TEST_CASE("safetensors: FP8 kernels with absorbed scales and odd-sized biases round-trip") {
+    // Odd sizes leave bytes outside whole elements wherever a region ends.
+    const std::vector<TestTensor> tensors = {
+        {"F8_E4M3", 0, 70001},      {"F32", 70001, 70005},   {"BF16", 70005, 70011},
+        {"F8_E4M3", 70011, 140013}, {"F32", 140013, 140017}, {"BF16", 140017, 140145},
+        {"BF16", 140145, 150145},   {"I64", 150145, 150153},
+    };
+    const auto header = header_of(tensors);
+    const auto body = test::bf16_weights(150'153);
+    std::vector<std::uint8_t> file(8 + header.size() + body.size());
+    const std::uint64_t n = header.size();
+    std::memcpy(file.data(), &n, 8);
+    std::memcpy(file.data() + 8, header.data(), header.size());
+    std::memcpy(file.data() + 8 + header.size(), body.data(), body.size());
+    CHECK(decompress_buffer(compress_buffer(file)) == file);
 }

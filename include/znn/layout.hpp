@@ -18,13 +18,15 @@ enum class Layout : std::uint8_t {
     group8 = 6,  // 8-byte integers and FP64, one plane per byte
     bf16x = 7,   // BF16 below 2 in magnitude: plane 0: exponent bits 6..0 and the top
                  // mantissa bit; plane 1: sign and 6 mantissa bits, 7 bits each, packed
+    fp8 = 8,     // 1-byte floats: plane 0: the 7 bits below the sign; plane 1: the signs,
+                 // packed eight to a byte
 };
-inline constexpr int kLayoutCount = 8;
+inline constexpr int kLayoutCount = 9;
 
 // Bytes per element (1, 2, 4 or 8).
 unsigned layout_width(Layout layout) noexcept;
-// Number of byte planes the layout produces (equal to its width).
-inline unsigned layout_plane_count(Layout layout) noexcept { return layout_width(layout); }
+// Number of byte planes the layout produces: its width, but 2 for fp8.
+inline unsigned layout_plane_count(Layout layout) noexcept { return layout == Layout::fp8 ? 2 : layout_width(layout); }
 // Lower-case name used by `znn list` and --dtype ("bytes", "bf16", ...).
 std::string_view layout_name(Layout layout) noexcept;
 // Layout from an on-disk id, or nothing for an unknown id.

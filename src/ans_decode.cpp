@@ -1,0 +1,123 @@
+// tANS decoding: slot u (the state minus kTableSize) holds the symbol spread there and
+// its sub-state x, the occurrence count of that symbol so far plus its slot count; the
+// next slot is (x << nb) - kTableSize + the next nb bits, with nb = kTableLog - floor(log2 x).
+// Four streams are decoded in lockstep so their table lookups overlap in the CPU.
+#include <array>
+#include <bit>
+
+#include "ans.hpp"
+#include "ans_table.hpp"
+#include "bitstreams.hpp"
+#include "huffman_table.hpp"
+
+namespace znn::ans {
+
+namespace {
+
+struct Entry {
+    std::uint16_t base;  // next slot, before adding the nb bits read
+    std::uint8_t bits;   // nb
+    std::uint8_t symbol;
+};
+static_assert(sizeof(Entry) == 4);
+using DecodeTable = std::array<Entry, kTableSize>;
+
+void build_decode_table(const Normalized& slots, DecodeTable& table) noexcept {
+    std::array<std::uint8_t, kTableSize> spread{};
+    spread_symbols(slots, spread);
+    std::array<std::uint16_t, 256> next = slots;
+    for (unsigned u = 0; u < kTableSize; ++u) {
+        const unsigned s = spread[u];
+        const unsigned x = next[s]++;
+        const unsigned nb = kTableLog - (static_cast<unsigned>(std::bit_width(x)) - 1);
+        table[u] = {static_cast<std::uint16_t>((x << nb) - kTableSize), static_cast<std::uint8_t>(nb),
+                    static_cast<std::uint8_t>(s)};
+    }
+}
+
+// Reads nb (<= kTableLog) bits with every check, for the stream's start and tail.
+bool read_checked(BackwardStream& s, unsigned nb, unsigned& value) noexcept {
+    s.reload();
+    if (s.consumed + nb > 64) return false;
+    value = nb == 0 ? 0 : static_cast<unsigned>((s.bits << s.consumed) >> (64 - nb));
+    s.consumed += nb;
+    return true;
+}
+
+bool decode_block(std::span<const std::uint8_t> block, const DecodeTable& table, std::uint8_t* out,
+                  std::size_t n) noexcept {
+    std::array<BackwardStream, 4> s;
+    if (!open_four_streams(block, s)) return false;
+    std::array<unsigned, 4> u{};
+    std::array<std::uint8_t*, 4> op{};
+    std::array<std::uint8_t*, 4> op_end{};
+    for (unsigned j = 0; j < 4; ++j) {
+        if (!read_checked(s[j], kTableLog, u[j])) return false;
+        const auto [a, b] = huffman::stream_range(n, j);
+        op[j] = out + a;
+        op_end[j] = out + b;
+    }
+
+    // Fast loop: a reload leaves >= 57 bits, enough for four symbols of <= 13 bits.
+    auto can_run = [&] {
+        for (unsigned j = 0; j < 4; ++j) {
+            if (s[j].ptr - s[j].start < 8 || op_end[j] - op[j] < 4) return false;
+        }
+        return true;
+    };
+    constexpr unsigned kPeekShift = 64 - kTableLog;
+    while (can_run()) {
+        for (unsigned j = 0; j < 4; ++j) {
+            s[j].ptr -= s[j].consumed >> 3;
+            s[j].consumed &= 7;
+            s[j].bits = load_le<std::uint64_t>(s[j].ptr);
+        }
+        for (unsigned k = 0; k < 4; ++k) {
+            for (unsigned j = 0; j < 4; ++j) {
+                const Entry e = table[u[j]];
+                *op[j]++ = e.symbol;
+                const auto peek = static_cast<unsigned>((s[j].bits << s[j].consumed) >> kPeekShift);
+                u[j] = e.base + (peek >> (kTableLog - e.bits));
+                s[j].consumed += e.bits;
+            }
+        }
+    }
+    for (unsigned j = 0; j < 4; ++j) {
+        while (op[j] < op_end[j]) {
+            const Entry e = table[u[j]];
+            *op[j]++ = e.symbol;
+            unsigned bits = 0;
+            if (!read_checked(s[j], e.bits, bits)) return false;
+            u[j] = e.base + bits;
+        }
+        s[j].reload();
+        // The encoder starts every stream in slot 0, so a decoder that used every bit and
+        // made every symbol is back there; anything else is corruption.
+        if (!s[j].finished() || u[j] != 0) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool decode(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
+    Levels levels;
+    std::size_t pos = read_description(in, levels);
+    if (pos == 0) return false;
+    Normalized slots{};
+    if (!normalize(levels, slots)) return false;
+    thread_local DecodeTable table;
+    build_decode_table(slots, table);
+    for (std::size_t start = 0; start < out.size(); start += kBlockSymbols) {
+        const std::size_t n = std::min(kBlockSymbols, out.size() - start);
+        if (in.size() - pos < 4) return false;
+        const std::size_t size = load_le<std::uint32_t>(in.data() + pos);
+        pos += 4;
+        if (size > in.size() - pos) return false;
+        if (!decode_block(in.subspan(pos, size), table, out.data() + start, n)) return false;
+        pos += size;
+    }
+    return pos == in.size();
+}
+
+}  // namespace znn::ans
