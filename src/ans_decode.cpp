@@ -14,9 +14,11 @@ namespace znn::ans {
 
 namespace {
 
+// The slot's nb is stored as kTableLog - nb, the shift that takes a kTableLog-bit peek
+// down to nb bits: the peek then needs no subtraction on the slot-to-slot dependency chain.
 struct Entry {
     std::uint16_t base;  // next slot, before adding the nb bits read
-    std::uint8_t bits;   // nb
+    std::uint8_t shift;  // kTableLog - nb
     std::uint8_t symbol;
 };
 static_assert(sizeof(Entry) == 4);
@@ -30,7 +32,7 @@ void build_decode_table(const Normalized& slots, DecodeTable& table) noexcept {
         const unsigned s = spread[u];
         const unsigned x = next[s]++;
         const unsigned nb = kTableLog - (static_cast<unsigned>(std::bit_width(x)) - 1);
-        table[u] = {static_cast<std::uint16_t>((x << nb) - kTableSize), static_cast<std::uint8_t>(nb),
+        table[u] = {static_cast<std::uint16_t>((x << nb) - kTableSize), static_cast<std::uint8_t>(kTableLog - nb),
                     static_cast<std::uint8_t>(s)};
     }
 }
@@ -77,8 +79,8 @@ bool decode_block(std::span<const std::uint8_t> block, const DecodeTable& table,
                 const Entry e = table[u[j]];
                 *op[j]++ = e.symbol;
                 const auto peek = static_cast<unsigned>((s[j].bits << s[j].consumed) >> kPeekShift);
-                u[j] = e.base + (peek >> (kTableLog - e.bits));
-                s[j].consumed += e.bits;
+                u[j] = e.base + (peek >> e.shift);
+                s[j].consumed += kTableLog - e.shift;
             }
         }
     }
@@ -87,7 +89,7 @@ bool decode_block(std::span<const std::uint8_t> block, const DecodeTable& table,
             const Entry e = table[u[j]];
             *op[j]++ = e.symbol;
             unsigned bits = 0;
-            if (!read_checked(s[j], e.bits, bits)) return false;
+            if (!read_checked(s[j], kTableLog - e.shift, bits)) return false;
             u[j] = e.base + bits;
         }
         s[j].reload();

@@ -95,11 +95,13 @@ std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const Encode
     }
     // Four symbols of at most kTableLog bits each between flushes keep under 64 pending bits.
     for (std::size_t round = 0; round < common; ++round) {
+#pragma GCC unroll 4
+        for (unsigned k = 1; k <= 4; ++k) {
+#pragma GCC unroll 4
+            for (unsigned j = 0; j < 4; ++j) encode_symbol(t, p[j][-static_cast<int>(k)], x[j], w[j]);
+        }
+#pragma GCC unroll 4
         for (unsigned j = 0; j < 4; ++j) {
-            encode_symbol(t, p[j][-1], x[j], w[j]);
-            encode_symbol(t, p[j][-2], x[j], w[j]);
-            encode_symbol(t, p[j][-3], x[j], w[j]);
-            encode_symbol(t, p[j][-4], x[j], w[j]);
             p[j] -= 4;
             w[j].flush();
         }

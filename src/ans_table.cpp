@@ -63,10 +63,19 @@ struct BitUnpacker {
 // down to 0 and back. The shared FP8 file codes 2.1 KB smaller than with rounded levels.
 constexpr unsigned kCandidates = 5;
 
+// max(2^(-level/3), one slot): the share of the code space a level takes.
+const std::array<double, kMaxLevel + 1>& level_share() {
+    static const auto table = [] {
+        std::array<double, kMaxLevel + 1> t{};
+        for (unsigned l = 0; l <= kMaxLevel; ++l) t[l] = std::max(std::exp2(-static_cast<double>(l) / 3.0), 1.0 / kTableSize);
+        return t;
+    }();
+    return table;
+}
+
 double data_bits(std::uint32_t count, std::uint64_t symbols, unsigned level) noexcept {
     if (level == 0) return count == 0 ? 0.0 : 1e30;
-    const double share = std::max(std::exp2(-static_cast<double>(level) / 3.0), 1.0 / kTableSize);
-    return static_cast<double>(count) * level / 3.0 + 1.4427 * static_cast<double>(symbols) * share;
+    return static_cast<double>(count) * level * (1.0 / 3.0) + 1.4427 * static_cast<double>(symbols) * level_share()[level];
 }
 
 void smooth_levels(const Histogram& counts, std::uint64_t symbols, Levels& levels) noexcept {
@@ -97,6 +106,11 @@ void smooth_levels(const Histogram& counts, std::uint64_t symbols, Levels& level
             add(levels[a]);
         }
     }
+    static const auto change_bits = [] {
+        std::array<double, 2 * kMaxLevel + 1> t{};
+        for (int d = -63; d <= 63; ++d) t[static_cast<unsigned>(d + 63)] = golomb_bits(zigzag(d));
+        return t;
+    }();
     // cost[k][j]: cheapest bits for symbols first..first+k with symbol first+k at cand[k][j].
     std::array<std::array<double, kCandidates>, 256> cost{};
     std::array<std::array<std::uint8_t, kCandidates>, 256> from{};
@@ -105,7 +119,7 @@ void smooth_levels(const Histogram& counts, std::uint64_t symbols, Levels& level
         for (unsigned j = 0; j < ncand[k]; ++j) {
             double best = 1e300;
             for (unsigned i = 0; i < ncand[k - 1]; ++i) {
-                const double c = cost[k - 1][i] + golomb_bits(zigzag(cand[k][j] - cand[k - 1][i]));
+                const double c = cost[k - 1][i] + change_bits[static_cast<unsigned>(cand[k][j] - cand[k - 1][i] + 63)];
                 if (c < best) {
                     best = c;
                     from[k][j] = static_cast<std::uint8_t>(i);
