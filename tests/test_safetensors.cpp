@@ -4,6 +4,7 @@
 
 #include "safetensors.hpp"
 #include "test_data.hpp"
+#include "znn/inspect.hpp"
 #include "znn/znn.hpp"
 
 using namespace znn;
@@ -206,4 +207,29 @@ TEST_CASE("safetensors: FP8 kernels with absorbed scales and odd-sized biases ro
     std::memcpy(file.data() + 8, header.data(), header.size());
     std::memcpy(file.data() + 8 + header.size(), body.data(), body.size());
     CHECK(decompress_buffer(compress_buffer(file)) == file);
+}
+
+TEST_CASE("safetensors: FP8 tensors use the fp8 layout and code smaller than as bytes") {
+    const std::vector<TestTensor> tensors = {
+        {"F8_E4M3", 0, 100'000}, {"F32", 100'000, 100'004}, {"BF16", 100'004, 100'068},
+        {"F8_E4M3", 100'068, 150'068},
+    };
+    const auto header = header_of(tensors);
+    auto body = test::fp8_weights(150'068, 21);
+    std::vector<std::uint8_t> file(8 + header.size() + body.size());
+    const std::uint64_t n = header.size();
+    std::memcpy(file.data(), &n, 8);
+    std::memcpy(file.data() + 8, header.data(), header.size());
+    std::memcpy(file.data() + 8 + header.size(), body.data(), body.size());
+    const auto packed = compress_buffer(file);
+    CHECK(decompress_buffer(packed) == file);
+    const auto frames = inspect_frames(packed.size(), [&](std::uint64_t offset, std::span<std::uint8_t> out) {
+        std::memcpy(out.data(), packed.data() + offset, out.size());
+    });
+    REQUIRE(frames.size() == 1);
+    // Both kernels, with the scale and bias absorbed into the first.
+    CHECK(frames[0].layout_bytes[static_cast<unsigned>(Layout::fp8)] == 150'068);
+    CompressOptions as_bytes;
+    as_bytes.dtype = DtypeChoice::bytes;
+    CHECK(packed.size() < compress_buffer(file, as_bytes).size());
 }
