@@ -34,17 +34,15 @@ constexpr double kZstdSampleGain = 0.97;
 // Huffman must save this share of a plane to be used: a near-random plane (sign and
 // mantissa bits) would gain a percent and cost a full Huffman pass on every decode.
 constexpr double kHuffmanMinGain = 0.03;
-// tANS replaces Huffman on planes whose codes average kAnsMinBitsPerSymbol bits or more
-// (exponent planes, ~2.6 bits, keep Huffman, whose lookups yield 3-4 symbols) when it
-// codes smaller by kAnsMinGain. It decodes ~2x slower than Huffman on such planes (it
-// pays an 8192-slot table build per plane and one lookup per symbol), so it must save a
-// lot, except on FP8 magnitudes: there Huffman's whole-bit lengths are what kept FP8
-// files 0.7 points above their entropy bound (shared FP8 file: 79.50% -> 78.71%, most
-// planes saving 0.5-1.5%). FP16 and ONNX planes would save ~0.7% for 30-50% of their
-// speed (FP16: 86.01% -> 85.73%, compression 1070 -> 456 MB/s), so they keep Huffman.
+// tANS replaces Huffman on the fp8 layout's planes when it codes them smaller by
+// kAnsMinGain: there Huffman's whole-bit code lengths were what kept FP8 files 0.7 points
+// above their entropy bound (shared FP8 file: 79.50% -> 78.54% with the fp8 layout). It
+// decodes ~2x slower than Huffman (1.3 against 0.57 ns a symbol), and elsewhere it does
+// not pay: on FP16 and ONNX planes it saves ~0.7% for 30-50% of their speed, and even
+// choosing levels for the few planes it might help cost the mixed-dtype file 28% of its
+// compression speed. Exponent planes (~2.6 bits) are Huffman's best case anyway.
 constexpr double kAnsMinBitsPerSymbol = 4.0;
-constexpr double kAnsMinGain = 0.02;
-constexpr double kAnsMinGainFp8 = 0.002;
+constexpr double kAnsMinGain = 0.002;
 // Sign and mantissa planes of floats are close to random. Before counting such a plane in
 // full, a sample of kSampleSlices slices of kSampleSlice bytes spread over it is counted;
 // if even the sample promises under half of kHuffmanMinGain, the plane is stored.
@@ -144,11 +142,15 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
     // The entropy coder for this plane: Huffman, or tANS where it pays (see kAnsMinGain).
     std::size_t entropy_estimate = huffman_estimate;
     std::optional<ans::Levels> levels;
-    if (static_cast<double>(huffman_estimate) * 8 >= kAnsMinBitsPerSymbol * static_cast<double>(n)) {
+    // The entropy bounds what tANS can save; checking it first skips choosing levels (a
+    // shortest-path search) on planes that cannot pay.
+    const double huffman_bytes = static_cast<double>(huffman_estimate);
+    const double min_gain = kAnsMinGain;
+    if (layout == Layout::fp8 && huffman_bytes * 8 >= kAnsMinBitsPerSymbol * static_cast<double>(n) &&
+        entropy_bits(counts) / 8 < huffman_bytes * (1.0 - min_gain)) {
         levels = ans::choose_levels(counts);
         const std::size_t ans_estimate = ans::estimate_size(counts, *levels, n);
-        const double min_gain = layout == Layout::fp8 ? kAnsMinGainFp8 : kAnsMinGain;
-        if (static_cast<double>(ans_estimate) < static_cast<double>(huffman_estimate) * (1.0 - min_gain))
+        if (static_cast<double>(ans_estimate) < huffman_bytes * (1.0 - min_gain))
             entropy_estimate = ans_estimate;
         else
             levels.reset();
