@@ -93,10 +93,48 @@ private:
     std::exception_ptr error_;
 };
 
+// One coding thread with the consumer on a thread of its own: the calling thread
+// produces and works, the consumer writes behind it, at most kOverlapDepth results back.
+// Writing a decompressed file is as much kernel time as decoding it is user time, and
+// zstd overlaps the two the same way (its asynchronous I/O).
+inline constexpr std::size_t kOverlapDepth = 4;
+
+template <class Task, class Result, class Produce, class Work, class Consume>
+void run_overlapped(Produce& produce, Work& work, Consume& consume) {
+    BlockingQueue<Result> done(kOverlapDepth);
+    ErrorHolder errors;
+    std::thread writer([&] {
+        try {
+            while (auto result = done.pop()) consume(*result);
+        } catch (...) {
+            errors.set(std::current_exception());
+            done.abort();
+        }
+    });
+    try {
+        Task task;
+        while (!errors.failed() && produce(task)) {
+            if (!done.push(work(task))) break;
+        }
+    } catch (...) {
+        errors.set(std::current_exception());
+        done.abort();
+    }
+    done.close();
+    writer.join();
+    errors.rethrow();
+}
+
 // produce(Task&) -> bool fills the next task (false: no more);
 // work(Task&) -> Result runs on a worker; consume(Result&) runs in input order.
+// With one thread, everything runs on the calling thread unless `overlap_consume`, which
+// moves consume() to a thread of its own (run_overlapped).
 template <class Task, class Result, class Produce, class Work, class Consume>
-void run_ordered(unsigned threads, Produce&& produce, Work&& work, Consume&& consume) {
+void run_ordered(unsigned threads, Produce&& produce, Work&& work, Consume&& consume, bool overlap_consume = false) {
+    if (threads <= 1 && overlap_consume) {
+        run_overlapped<Task, Result>(produce, work, consume);
+        return;
+    }
     if (threads <= 1) {
         Task task;
         while (produce(task)) {

@@ -61,7 +61,8 @@ Stats compress(InputStream& in, OutputStream& out, const CompressOptions& option
             stats.compressed_bytes += chunk.block.size();
             ++stats.chunks;
             if (options.progress) options.progress(stats.raw_bytes);
-        });
+        },
+        options.overlap_output);
 
     Footer footer;
     footer.chunk_count = seek.size();
@@ -110,7 +111,8 @@ Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& op
             ++stats.chunks;
             // Compressed bytes, as the caller can know the input's size but not the output's.
             if (options.progress) options.progress(chunk.input_end);
-        });
+        },
+        options.overlap_output);
     stats.compressed_bytes = reader.bytes_read();
     stats.frames = reader.frames();
     return stats;

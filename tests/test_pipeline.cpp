@@ -74,6 +74,73 @@ TEST_CASE("pipeline: an error in a worker stops the pipeline and is reported") {
     CHECK_THROWS_AS(decompress_buffer(frame, d), FormatError);
 }
 
+namespace {
+
+// Fails with IoError once more than `limit` bytes have been written.
+struct FailingOutput final : OutputStream {
+    std::size_t limit;
+    std::size_t written = 0;
+    explicit FailingOutput(std::size_t l) : limit(l) {}
+    void write(std::span<const std::uint8_t> data) override {
+        written += data.size();
+        if (written > limit) throw IoError("disk full", "test output");
+    }
+};
+
+}  // namespace
+
+TEST_CASE("pipeline: one thread with the output written from a second one round-trips, the same bytes") {
+    const auto data = test::bf16_weights(1'000'001, 6);
+    CompressOptions o;
+    o.threads = 1;
+    o.chunk_size = 4096;
+    const auto inline_frame = compress_buffer(data, o);
+    o.overlap_output = true;
+    const auto frame = compress_buffer(data, o);
+    CHECK(frame == inline_frame);
+    DecompressOptions d;
+    d.threads = 1;
+    d.overlap_output = true;
+    CHECK(decompress_buffer(frame, d) == data);
+    // Through a non-lending output, so decoded chunks travel to the writer thread.
+    SpanInput in(frame);
+    VectorOutput out;
+    struct Copying final : OutputStream {
+        VectorOutput& to;
+        explicit Copying(VectorOutput& t) : to(t) {}
+        void write(std::span<const std::uint8_t> bytes) override { to.write(bytes); }
+    } copying(out);
+    decompress(in, copying, d);
+    CHECK(out.bytes == data);
+}
+
+TEST_CASE("pipeline: with the output on its own thread, errors from either side stop the run") {
+    const auto data = test::bf16_weights(400'000, 7);
+    CompressOptions o;
+    o.threads = 1;
+    o.chunk_size = 1024;
+    o.overlap_output = true;
+    auto frame = compress_buffer(data, o);
+    DecompressOptions d;
+    d.threads = 1;
+    d.overlap_output = true;
+    {  // the writer fails: the decoder stops and the error is the writer's
+        SpanInput in(frame);
+        FailingOutput out(50'000);
+        CHECK_THROWS_AS(decompress(in, out, d), IoError);
+        CHECK(out.written < 50'000 + (4 + 2) * 1024);
+    }
+    {  // the decoder fails
+        frame[frame.size() / 2] ^= 0xFF;
+        CHECK_THROWS_AS(decompress_buffer(frame, d), FormatError);
+    }
+    {  // compressing into a failing output
+        SpanInput in(data);
+        FailingOutput out(10'000);
+        CHECK_THROWS_AS(compress(in, out, o), IoError);
+    }
+}
+
 TEST_CASE("pipeline: workers reading a file at offsets make the same frame as a stream") {
     // A safetensors file (so the header is sniffed through read() first), then BF16 data.
     const std::string header = R"({"w":{"dtype":"BF16","shape":[150000],"data_offsets":[0,300000]}})";

@@ -35,11 +35,17 @@ struct CompressOptions {
     std::size_t chunk_size = kAutoChunkSize;  // or a multiple of 8 in [kMinChunkSize, kMaxChunkSize]
     DtypeChoice dtype = DtypeChoice::automatic;  // automatic: safetensors header, else a probe
     ProgressFn progress;
+    // With one thread, write the output from a second thread while the next chunks code,
+    // as zstd's asynchronous I/O does: worth it when writes cost (files, pipes), not in memory.
+    bool overlap_output = false;
 };
 
 struct DecompressOptions {
     unsigned threads = 0;  // 0: one per core
     ProgressFn progress;
+    // With one thread, write the output from a second thread while the next chunks decode,
+    // as zstd's asynchronous I/O does: worth it when writes cost (files, pipes), not in memory.
+    bool overlap_output = false;
 };
 
 struct Stats {

@@ -50,11 +50,13 @@ Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& op
         c.chunk_size = options.chunk_size;
         c.dtype = options.dtype;
         c.progress = report;
+        c.overlap_output = true;
         return compress(in, out, c);
     }
     DecompressOptions d;
     d.threads = options.threads;
     d.progress = report;  // compressed bytes read, against the .znn file's size
+    d.overlap_output = mode == Mode::decompress;  // `test` writes nothing
     return decompress(in, out, d);
 }
 
