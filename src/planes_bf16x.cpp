@@ -5,6 +5,7 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#include <immintrin.h>
 #include <tmmintrin.h>
 #endif
 
@@ -103,7 +104,8 @@ void split_bf16x(const std::uint8_t* src, std::size_t k, std::uint8_t* sym, std:
 // 7 bits in a 16-bit lane, and a multiply-high by 2^(15 - shift) of the lane doubled
 // shifts each lane by its own amount (SSE has no per-lane shift). Returns the elements done.
 __attribute__((target("ssse3"))) std::size_t join_bf16x_ssse3(const std::uint8_t* sym, const std::uint8_t* packed,
-                                                               std::size_t k, std::size_t size, std::uint8_t* dst) noexcept {
+                                                               std::size_t k, std::size_t size, std::uint8_t* dst,
+                                                               std::size_t i) noexcept {
     const __m128i pick_lo = _mm_setr_epi8(0, 1, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7);
     const __m128i pick_hi = _mm_setr_epi8(7, 8, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14);
     // 2^(15 - (7j mod 8)) for j = 0..7 (the same for 8..15).
@@ -112,7 +114,6 @@ __attribute__((target("ssse3"))) std::size_t join_bf16x_ssse3(const std::uint8_t
     const __m128i low6 = _mm_set1_epi16(0x3F);
     const __m128i bit6 = _mm_set1_epi16(0x40);
     const __m128i zero = _mm_setzero_si128();
-    std::size_t i = 0;
     for (; i + 16 <= k && i / 16 * 14 + 16 <= size; i += 16) {
         const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed + i / 16 * 14));
         const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sym + i));
@@ -128,14 +129,54 @@ __attribute__((target("ssse3"))) std::size_t join_bf16x_ssse3(const std::uint8_t
     }
     return i;
 }
+
+// The same 32 elements a step: each 128-bit lane takes 16 elements' 14 bytes, so pshufb
+// and the unpacks, which stay within lanes, work as above; the two halves are reordered
+// at the store. Mixed-dtype file, in memory: decompression 2445 -> 2550 MB/s; the join is
+// then bound by writing the output.
+__attribute__((target("avx2"))) std::size_t join_bf16x_avx2(const std::uint8_t* sym, const std::uint8_t* packed,
+                                                             std::size_t k, std::size_t size, std::uint8_t* dst) noexcept {
+    const __m256i pick_lo = _mm256_setr_epi8(0, 1, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7,  //
+                                             0, 1, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7);
+    const __m256i pick_hi = _mm256_setr_epi8(7, 8, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14,  //
+                                             7, 8, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14);
+    const __m256i scale = _mm256_setr_epi16(static_cast<short>(1 << 15), 1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12,
+                                            1 << 13, 1 << 14, static_cast<short>(1 << 15), 1 << 8, 1 << 9, 1 << 10,
+                                            1 << 11, 1 << 12, 1 << 13, 1 << 14);
+    const __m256i low6 = _mm256_set1_epi16(0x3F);
+    const __m256i bit6 = _mm256_set1_epi16(0x40);
+    const __m256i zero = _mm256_setzero_si256();
+    std::size_t i = 0;
+    for (; i + 32 <= k && i / 16 * 14 + 30 <= size; i += 32) {
+        const std::uint8_t* p = packed + i / 16 * 14;
+        const __m256i bytes = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 14)), 1);
+        const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sym + i));
+        __m256i v[2];
+        for (int half = 0; half < 2; ++half) {
+            const __m256i pairs = _mm256_shuffle_epi8(bytes, half == 0 ? pick_lo : pick_hi);
+            const __m256i rest = _mm256_mulhi_epu16(_mm256_slli_epi16(pairs, 1), scale);
+            const __m256i sv = half == 0 ? _mm256_unpacklo_epi8(s, zero) : _mm256_unpackhi_epi8(s, zero);
+            v[half] = _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi16(sv, 6), _mm256_and_si256(rest, low6)),
+                                      _mm256_slli_epi16(_mm256_and_si256(rest, bit6), 9));
+        }
+        // v[0] holds elements 0-7 and 16-23, v[1] 8-15 and 24-31.
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * i), _mm256_permute2x128_si256(v[0], v[1], 0x20));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * i + 32), _mm256_permute2x128_si256(v[0], v[1], 0x31));
+    }
+    return i;
+}
 #endif
 
 void join_bf16x(const std::uint8_t* sym, const std::uint8_t* packed, std::size_t k, std::uint8_t* dst) noexcept {
     const std::size_t size = packed7_size(k);
     std::size_t i = 0;
 #if defined(ZNN_JOIN_BF16X_SSSE3)
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
     static const bool has_ssse3 = __builtin_cpu_supports("ssse3");
-    if (has_ssse3) i = join_bf16x_ssse3(sym, packed, k, size, dst);
+    if (has_avx2) i = join_bf16x_avx2(sym, packed, k, size, dst);
+    if (has_ssse3) i = join_bf16x_ssse3(sym, packed, k, size, dst, i);
 #endif
 #if defined(__SSE2__)
     const __m128i low6 = _mm_set1_epi16(0x3F);
