@@ -30,8 +30,8 @@ inline constexpr unsigned kMaxLevel = 63;  // p = 2^-21; rarer symbols still get
 inline constexpr std::size_t kBlockSymbols = huffman::kBlockSymbols;
 
 using Histogram = huffman::Histogram;
-using Levels = std::array<std::uint8_t, 256>;        // 0: symbol absent, else 1..kMaxLevel
-using Normalized = std::array<std::uint16_t, 256>;   // slots per symbol, summing to kTableSize
+using Levels = std::array<std::uint8_t, 256>;       // 0: symbol absent, else 1..kMaxLevel
+using Normalized = std::array<std::uint16_t, 256>;  // slots per symbol, summing to kTableSize
 
 // Levels for a histogram with at least one nonzero count.
 Levels choose_levels(const Histogram& counts) noexcept;
@@ -41,14 +41,16 @@ Levels choose_levels(const Histogram& counts) noexcept;
 bool normalize(const Levels& levels, Normalized& slots) noexcept;
 
 // Bytes encode() writes for these counts and levels, to within a few bytes per block.
-std::size_t estimate_size(const Histogram& counts, const Levels& levels, std::size_t symbols) noexcept;
+std::size_t estimate_size(const Histogram& counts, const Levels& levels,
+                          std::size_t symbols) noexcept;
 
 // A buffer of this many bytes always holds encode()'s output.
 std::size_t encode_bound(std::size_t symbols) noexcept;
 
 // Encodes symbols (each of which must have a nonzero level) into out, which must hold
 // encode_bound(symbols.size()) bytes. Returns the bytes written.
-std::size_t encode(std::span<const std::uint8_t> symbols, const Levels& levels, std::uint8_t* out) noexcept;
+std::size_t encode(std::span<const std::uint8_t> symbols, const Levels& levels,
+                   std::uint8_t* out) noexcept;
 
 // Decodes exactly out.size() symbols from in. Returns false if in is malformed or does not
 // hold exactly that many symbols; never reads outside in or writes outside out.

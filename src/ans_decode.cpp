@@ -32,8 +32,8 @@ void build_decode_table(const Normalized& slots, DecodeTable& table) noexcept {
         const unsigned s = spread[u];
         const unsigned x = next[s]++;
         const unsigned nb = kTableLog - (static_cast<unsigned>(std::bit_width(x)) - 1);
-        table[u] = {static_cast<std::uint16_t>((x << nb) - kTableSize), static_cast<std::uint8_t>(kTableLog - nb),
-                    static_cast<std::uint8_t>(s)};
+        table[u] = {static_cast<std::uint16_t>((x << nb) - kTableSize),
+                    static_cast<std::uint8_t>(kTableLog - nb), static_cast<std::uint8_t>(s)};
     }
 }
 

@@ -23,7 +23,8 @@ namespace {
 const std::array<float, kTableSize + 1>& slot_cost() {
     static const auto table = [] {
         std::array<float, kTableSize + 1> t{};
-        for (unsigned q = 1; q <= kTableSize; ++q) t[q] = static_cast<float>(kTableLog - std::log2(double(q)));
+        for (unsigned q = 1; q <= kTableSize; ++q)
+            t[q] = static_cast<float>(kTableLog - std::log2(double(q)));
         return t;
     }();
     return table;
@@ -42,7 +43,8 @@ struct SymbolCoder {
 
 struct EncodeTables {
     std::array<SymbolCoder, 256> symbols;
-    std::array<std::uint16_t, kTableSize> next_state;  // kTableSize + slot, by symbol, then occurrence
+    std::array<std::uint16_t, kTableSize>
+        next_state;  // kTableSize + slot, by symbol, then occurrence
 };
 
 void build_encode_tables(const Normalized& slots, EncodeTables& t) noexcept {
@@ -58,17 +60,21 @@ void build_encode_tables(const Normalized& slots, EncodeTables& t) noexcept {
             continue;
         }
         const unsigned shift = kTableLog + 1 - static_cast<unsigned>(std::bit_width(q));
-        t.symbols[s] = {(shift << 16) - (q << shift), static_cast<std::int32_t>(at) - static_cast<std::int32_t>(q)};
+        t.symbols[s] = {(shift << 16) - (q << shift),
+                        static_cast<std::int32_t>(at) - static_cast<std::int32_t>(q)};
         at += q;
     }
-    for (unsigned u = 0; u < kTableSize; ++u) t.next_state[fill[spread[u]]++] = static_cast<std::uint16_t>(kTableSize + u);
+    for (unsigned u = 0; u < kTableSize; ++u)
+        t.next_state[fill[spread[u]]++] = static_cast<std::uint16_t>(kTableSize + u);
 }
 
-inline void encode_symbol(const EncodeTables& t, std::uint8_t s, std::uint32_t& x, BitWriter& w) noexcept {
+inline void encode_symbol(const EncodeTables& t, std::uint8_t s, std::uint32_t& x,
+                          BitWriter& w) noexcept {
     const SymbolCoder c = t.symbols[s];
     const std::uint32_t nb = (x + c.nb_delta) >> 16;
     w.put((x & ((1u << nb) - 1)) | (nb << 16));
-    x = t.next_state[static_cast<std::uint32_t>(c.state_delta + static_cast<std::int32_t>(x >> nb))];
+    x = t.next_state[static_cast<std::uint32_t>(c.state_delta +
+                                                static_cast<std::int32_t>(x >> nb))];
 }
 
 void finish_stream(std::uint32_t x, BitWriter& w) noexcept {
@@ -98,7 +104,8 @@ std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const Encode
 #pragma GCC unroll 4
         for (unsigned k = 1; k <= 4; ++k) {
 #pragma GCC unroll 4
-            for (unsigned j = 0; j < 4; ++j) encode_symbol(t, p[j][-static_cast<int>(k)], x[j], w[j]);
+            for (unsigned j = 0; j < 4; ++j)
+                encode_symbol(t, p[j][-static_cast<int>(k)], x[j], w[j]);
         }
 #pragma GCC unroll 4
         for (unsigned j = 0; j < 4; ++j) {
@@ -118,7 +125,8 @@ std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const Encode
 
 }  // namespace
 
-std::size_t estimate_size(const Histogram& counts, const Levels& levels, std::size_t symbols) noexcept {
+std::size_t estimate_size(const Histogram& counts, const Levels& levels,
+                          std::size_t symbols) noexcept {
     Normalized slots{};
     if (!normalize(levels, slots)) return SIZE_MAX;
     const auto& cost = slot_cost();
@@ -132,10 +140,12 @@ std::size_t estimate_size(const Histogram& counts, const Levels& levels, std::si
 
 std::size_t encode_bound(std::size_t symbols) noexcept {
     const std::size_t blocks = (symbols + kBlockSymbols - 1) / kBlockSymbols;
-    return kMaxDescriptionSize + blocks * (kBlockHeaderSize + 4 * kStreamOverhead + 8) + symbols * kTableLog / 8 + 16;
+    return kMaxDescriptionSize + blocks * (kBlockHeaderSize + 4 * kStreamOverhead + 8) +
+           symbols * kTableLog / 8 + 16;
 }
 
-std::size_t encode(std::span<const std::uint8_t> symbols, const Levels& levels, std::uint8_t* out) noexcept {
+std::size_t encode(std::span<const std::uint8_t> symbols, const Levels& levels,
+                   std::uint8_t* out) noexcept {
     Normalized slots{};
     normalize(levels, slots);
     thread_local EncodeTables tables;

@@ -11,7 +11,9 @@ namespace {
 // 2^31 * 2^(-r/3) for r = 0, 1, 2, rounded: a level l weighs kLevelBase[l % 3] >> (l / 3).
 constexpr std::array<std::uint64_t, 3> kLevelBase = {2147483648u, 1704458901u, 1352829926u};
 
-std::uint64_t level_weight(unsigned level) noexcept { return kLevelBase[level % 3] >> (level / 3); }
+std::uint64_t level_weight(unsigned level) noexcept {
+    return kLevelBase[level % 3] >> (level / 3);
+}
 
 std::pair<unsigned, unsigned> used_range(const Levels& levels) noexcept {
     unsigned first = 0;
@@ -21,8 +23,12 @@ std::pair<unsigned, unsigned> used_range(const Levels& levels) noexcept {
     return {first, last};
 }
 
-unsigned zigzag(int d) noexcept { return d >= 0 ? static_cast<unsigned>(2 * d) : static_cast<unsigned>(-2 * d - 1); }
-int unzigzag(unsigned z) noexcept { return (z & 1) != 0 ? -static_cast<int>((z + 1) / 2) : static_cast<int>(z / 2); }
+unsigned zigzag(int d) noexcept {
+    return d >= 0 ? static_cast<unsigned>(2 * d) : static_cast<unsigned>(-2 * d - 1);
+}
+int unzigzag(unsigned z) noexcept {
+    return (z & 1) != 0 ? -static_cast<int>((z + 1) / 2) : static_cast<int>(z / 2);
+}
 
 // Bits of the order-1 exp-Golomb code of z: m - 1 zeros, a one, then the low m bits of
 // z + 2, where m + 1 is the bit width of z + 2.
@@ -37,7 +43,8 @@ struct BitPacker {
     void put(unsigned value, unsigned count) noexcept {
         for (unsigned k = 0; k < count; ++k, ++bit) {
             if ((bit & 7) == 0) out[bit >> 3] = 0;
-            out[bit >> 3] = static_cast<std::uint8_t>(out[bit >> 3] | (((value >> k) & 1u) << (bit & 7)));
+            out[bit >> 3] =
+                static_cast<std::uint8_t>(out[bit >> 3] | (((value >> k) & 1u) << (bit & 7)));
         }
     }
 };
@@ -48,7 +55,8 @@ struct BitUnpacker {
     bool get(unsigned count, unsigned& value) noexcept {
         if (bit + count > 8 * in.size()) return false;
         value = 0;
-        for (unsigned k = 0; k < count; ++k, ++bit) value |= ((in[bit >> 3] >> (bit & 7)) & 1u) << k;
+        for (unsigned k = 0; k < count; ++k, ++bit)
+            value |= ((in[bit >> 3] >> (bit & 7)) & 1u) << k;
         return true;
     }
 };
@@ -67,7 +75,8 @@ constexpr unsigned kCandidates = 5;
 const std::array<double, kMaxLevel + 1>& level_share() {
     static const auto table = [] {
         std::array<double, kMaxLevel + 1> t{};
-        for (unsigned l = 0; l <= kMaxLevel; ++l) t[l] = std::max(std::exp2(-static_cast<double>(l) / 3.0), 1.0 / kTableSize);
+        for (unsigned l = 0; l <= kMaxLevel; ++l)
+            t[l] = std::max(std::exp2(-static_cast<double>(l) / 3.0), 1.0 / kTableSize);
         return t;
     }();
     return table;
@@ -75,7 +84,8 @@ const std::array<double, kMaxLevel + 1>& level_share() {
 
 double data_bits(std::uint32_t count, std::uint64_t symbols, unsigned level) noexcept {
     if (level == 0) return count == 0 ? 0.0 : 1e30;
-    return static_cast<double>(count) * level * (1.0 / 3.0) + 1.4427 * static_cast<double>(symbols) * level_share()[level];
+    return static_cast<double>(count) * level * (1.0 / 3.0) +
+           1.4427 * static_cast<double>(symbols) * level_share()[level];
 }
 
 void smooth_levels(const Histogram& counts, std::uint64_t symbols, Levels& levels) noexcept {
@@ -114,12 +124,15 @@ void smooth_levels(const Histogram& counts, std::uint64_t symbols, Levels& level
     // cost[k][j]: cheapest bits for symbols first..first+k with symbol first+k at cand[k][j].
     std::array<std::array<double, kCandidates>, 256> cost{};
     std::array<std::array<std::uint8_t, kCandidates>, 256> from{};
-    for (unsigned j = 0; j < ncand[0]; ++j) cost[0][j] = 6 + data_bits(counts[first], symbols, cand[0][j]);
+    for (unsigned j = 0; j < ncand[0]; ++j)
+        cost[0][j] = 6 + data_bits(counts[first], symbols, cand[0][j]);
     for (unsigned k = 1; k < span; ++k) {
         for (unsigned j = 0; j < ncand[k]; ++j) {
             double best = 1e300;
             for (unsigned i = 0; i < ncand[k - 1]; ++i) {
-                const double c = cost[k - 1][i] + change_bits[static_cast<unsigned>(cand[k][j] - cand[k - 1][i] + 63)];
+                const double c =
+                    cost[k - 1][i] +
+                    change_bits[static_cast<unsigned>(cand[k][j] - cand[k - 1][i] + 63)];
                 if (c < best) {
                     best = c;
                     from[k][j] = static_cast<std::uint8_t>(i);
@@ -145,7 +158,8 @@ Levels choose_levels(const Histogram& counts) noexcept {
     for (const auto c : counts) total += c;
     for (unsigned s = 0; s < 256; ++s) {
         if (counts[s] == 0) continue;
-        const double level = std::round(-3.0 * std::log2(static_cast<double>(counts[s]) / static_cast<double>(total)));
+        const double level = std::round(
+            -3.0 * std::log2(static_cast<double>(counts[s]) / static_cast<double>(total)));
         levels[s] = static_cast<std::uint8_t>(std::clamp(level, 1.0, double{kMaxLevel}));
     }
     smooth_levels(counts, total, levels);
@@ -195,7 +209,8 @@ bool normalize(const Levels& levels, Normalized& slots) noexcept {
 std::size_t description_size(const Levels& levels) noexcept {
     const auto [first, last] = used_range(levels);
     std::size_t bits = 6;
-    for (unsigned s = first + 1; s <= last; ++s) bits += golomb_bits(zigzag(levels[s] - levels[s - 1]));
+    for (unsigned s = first + 1; s <= last; ++s)
+        bits += golomb_bits(zigzag(levels[s] - levels[s - 1]));
     return 2 + (bits + 7) / 8;
 }
 
@@ -249,7 +264,8 @@ std::size_t read_description(std::span<const std::uint8_t> in, Levels& levels) n
     return 2 + bits.bit / 8;
 }
 
-void spread_symbols(const Normalized& slots, std::array<std::uint8_t, kTableSize>& spread) noexcept {
+void spread_symbols(const Normalized& slots,
+                    std::array<std::uint8_t, kTableSize>& spread) noexcept {
     unsigned at = 0;
     for (unsigned s = 0; s < 256; ++s) {
         for (unsigned k = 0; k < slots[s]; ++k) {

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <span>
 #include <vector>
-#include <cstddef>
-#include <cstdint>
 
 #include "bytes_io.hpp"
 
@@ -87,8 +87,8 @@ struct BackwardStream {
 
     // True when every bit of the stream, and no more, has been used.
     bool finished() const noexcept {
-        const auto unread = static_cast<std::int64_t>(ptr - start) * 8 + 64 - std::int64_t{consumed} -
-                            std::int64_t{pad_bits};
+        const auto unread = static_cast<std::int64_t>(ptr - start) * 8 + 64 -
+                            std::int64_t{consumed} - std::int64_t{pad_bits};
         return unread == 0;
     }
 };
@@ -98,7 +98,8 @@ struct BackwardStream {
 inline constexpr std::size_t kFourStreamHeaderSize = 4 + 6;
 
 // Opens the four streams of a block given without its u32 size. False if malformed.
-inline bool open_four_streams(std::span<const std::uint8_t> block, std::array<BackwardStream, 4>& s) noexcept {
+inline bool open_four_streams(std::span<const std::uint8_t> block,
+                              std::array<BackwardStream, 4>& s) noexcept {
     if (block.size() < 6) return false;
     std::array<std::size_t, 4> sizes{};
     std::size_t known = 6;
@@ -125,7 +126,8 @@ struct FourStreamWriter {
     std::vector<std::uint8_t>& scratch;
     std::size_t stream_bound;
 
-    FourStreamWriter(std::uint8_t* block_start, std::vector<std::uint8_t>& scratch_buffer, std::size_t bound) noexcept
+    FourStreamWriter(std::uint8_t* block_start, std::vector<std::uint8_t>& scratch_buffer,
+                     std::size_t bound) noexcept
         : block(block_start), scratch(scratch_buffer), stream_bound(bound) {
         if (scratch.size() < 3 * stream_bound) scratch.resize(3 * stream_bound);
         for (unsigned j = 0; j < 4; ++j) w[j].out = stream_start(j);
@@ -148,7 +150,8 @@ struct FourStreamWriter {
             }
         }
         store_le<std::uint32_t>(block, static_cast<std::uint32_t>(end - block - 4));
-        for (unsigned j = 0; j < 3; ++j) store_le<std::uint16_t>(block + 4 + 2 * j, static_cast<std::uint16_t>(sizes[j]));
+        for (unsigned j = 0; j < 3; ++j)
+            store_le<std::uint16_t>(block + 4 + 2 * j, static_cast<std::uint16_t>(sizes[j]));
         return end;
     }
 };

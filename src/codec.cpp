@@ -121,8 +121,8 @@ PlaneStats plane_stats(const huffman::Histogram& counts) {
     return {counts, huffman::build_code_lengths(counts)};
 }
 
-// Encodes one plane at dst (room for huffman::encode_bound(n) and ans::encode_bound(n) bytes or more). `known`,
-// if given, holds the plane's statistics.
+// Encodes one plane at dst (room for huffman::encode_bound(n) and ans::encode_bound(n)
+// bytes or more). `known`, if given, holds the plane's statistics.
 std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& spec,
                                                 Layout layout, std::uint8_t* dst, const PlaneStats* known) {
     const std::size_t n = plane.size();
@@ -145,12 +145,11 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
     // The entropy bounds what tANS can save; checking it first skips choosing levels (a
     // shortest-path search) on planes that cannot pay.
     const double huffman_bytes = static_cast<double>(huffman_estimate);
-    const double min_gain = kAnsMinGain;
     if (layout == Layout::fp8 && huffman_bytes * 8 >= kAnsMinBitsPerSymbol * static_cast<double>(n) &&
-        entropy_bits(counts) / 8 < huffman_bytes * (1.0 - min_gain)) {
+        entropy_bits(counts) / 8 < huffman_bytes * (1.0 - kAnsMinGain)) {
         levels = ans::choose_levels(counts);
         const std::size_t ans_estimate = ans::estimate_size(counts, *levels, n);
-        if (static_cast<double>(ans_estimate) < huffman_bytes * (1.0 - min_gain))
+        if (static_cast<double>(ans_estimate) < huffman_bytes * (1.0 - kAnsMinGain))
             entropy_estimate = ans_estimate;
         else
             levels.reset();

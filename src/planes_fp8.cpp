@@ -9,7 +9,8 @@
 namespace znn {
 
 // Sixteen elements at a time with SSE2 (every x86-64 has it): movemask gathers the signs.
-void split_fp8(const std::uint8_t* src, std::size_t k, std::uint8_t* magnitudes, std::uint8_t* signs) noexcept {
+void split_fp8(const std::uint8_t* src, std::size_t k, std::uint8_t* magnitudes,
+               std::uint8_t* signs) noexcept {
     std::size_t i = 0;
 #if defined(__SSE2__)
     const __m128i low7 = _mm_set1_epi8(0x7F);
@@ -26,7 +27,8 @@ void split_fp8(const std::uint8_t* src, std::size_t k, std::uint8_t* magnitudes,
     }
 }
 
-void join_fp8(const std::uint8_t* magnitudes, const std::uint8_t* signs, std::size_t k, std::uint8_t* dst) noexcept {
+void join_fp8(const std::uint8_t* magnitudes, const std::uint8_t* signs, std::size_t k,
+              std::uint8_t* dst) noexcept {
     std::size_t i = 0;
 #if defined(__SSE2__)
     // Spread 16 sign bits over 16 bytes: byte j keeps bit j % 8 of sign byte j / 8.
@@ -39,14 +41,17 @@ void join_fp8(const std::uint8_t* magnitudes, const std::uint8_t* signs, std::si
         s = _mm_unpacklo_epi32(s, s);
         const __m128i set = _mm_cmpeq_epi8(_mm_and_si128(s, bit), bit);
         const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(magnitudes + i));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_or_si128(m, _mm_and_si128(set, top)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                         _mm_or_si128(m, _mm_and_si128(set, top)));
     }
 #endif
     for (; i < k; ++i)
-        dst[i] = static_cast<std::uint8_t>((magnitudes[i] & 0x7F) | (((signs[i / 8] >> (i % 8)) & 1) << 7));
+        dst[i] = static_cast<std::uint8_t>((magnitudes[i] & 0x7F) |
+                                           (((signs[i / 8] >> (i % 8)) & 1) << 7));
 }
 
-bool fp8_planes_clear(const std::uint8_t* magnitudes, const std::uint8_t* signs, std::size_t elements) noexcept {
+bool fp8_planes_clear(const std::uint8_t* magnitudes, const std::uint8_t* signs,
+                      std::size_t elements) noexcept {
     const unsigned used = elements % 8;
     if (used != 0 && (signs[elements / 8] >> used) != 0) return false;
     std::uint64_t high = 0;

@@ -30,17 +30,20 @@ double entropy_bytes(const std::vector<std::uint8_t>& data) {
     const auto counts = huffman::count_symbols(data);
     double bits = 0;
     for (const auto c : counts)
-        if (c != 0) bits -= static_cast<double>(c) * std::log2(static_cast<double>(c) / static_cast<double>(data.size()));
+        if (c != 0)
+            bits -= static_cast<double>(c) *
+                    std::log2(static_cast<double>(c) / static_cast<double>(data.size()));
     return bits / 8;
 }
 
 }  // namespace
 
 TEST_CASE("ans: round-trips sizes around block and stream edges") {
-    for (std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5}, std::size_t{15},
-                          std::size_t{16}, std::size_t{17}, std::size_t{63}, std::size_t{1000},
-                          ans::kBlockSymbols - 1, ans::kBlockSymbols, ans::kBlockSymbols + 1,
-                          3 * ans::kBlockSymbols + 17}) {
+    for (std::size_t n :
+         {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5},
+          std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{63}, std::size_t{1000},
+          ans::kBlockSymbols - 1, ans::kBlockSymbols, ans::kBlockSymbols + 1,
+          3 * ans::kBlockSymbols + 17}) {
         INFO("size " << n);
         const auto fp8 = test::fp8_weights(n, n);
         CHECK(round_trip(fp8) == fp8);
@@ -58,7 +61,8 @@ TEST_CASE("ans: round-trips one symbol, two symbols, all 256 and a dominant symb
     const auto random = test::random_bytes(300'000, 9);
     CHECK(round_trip(random) == random);
     std::vector<std::uint8_t> dominant(200'000, 0);
-    for (std::size_t i = 0; i < dominant.size(); i += 997) dominant[i] = static_cast<std::uint8_t>(i % 256);
+    for (std::size_t i = 0; i < dominant.size(); i += 997)
+        dominant[i] = static_cast<std::uint8_t>(i % 256);
     CHECK(round_trip(dominant) == dominant);
 }
 
@@ -83,7 +87,8 @@ TEST_CASE("ans: normalized slots sum to the table size and give every present sy
     for (int round = 0; round < 200; ++round) {
         ans::Levels levels{};
         const auto present = static_cast<unsigned>(1 + rng() % 256);
-        for (unsigned k = 0; k < present; ++k) levels[rng() % 256] = static_cast<std::uint8_t>(1 + rng() % ans::kMaxLevel);
+        for (unsigned k = 0; k < present; ++k)
+            levels[rng() % 256] = static_cast<std::uint8_t>(1 + rng() % ans::kMaxLevel);
         ans::Normalized slots{};
         REQUIRE(ans::normalize(levels, slots));
         unsigned total = 0;
@@ -105,7 +110,8 @@ TEST_CASE("ans: level descriptions round-trip and have one valid form") {
         const auto first = static_cast<unsigned>(rng() % 256);
         const auto last = static_cast<unsigned>(first + rng() % (256 - first));
         for (unsigned s = first; s <= last; ++s)
-            if (s == first || s == last || rng() % 4 != 0) levels[s] = static_cast<std::uint8_t>(1 + rng() % ans::kMaxLevel);
+            if (s == first || s == last || rng() % 4 != 0)
+                levels[s] = static_cast<std::uint8_t>(1 + rng() % ans::kMaxLevel);
         std::vector<std::uint8_t> out(ans::kMaxDescriptionSize);
         const std::size_t size = ans::write_description(levels, out.data());
         CHECK(size == ans::description_size(levels));
@@ -130,7 +136,8 @@ TEST_CASE("ans: rejects corrupt and truncated input without crashing") {
     const auto data = test::fp8_weights(100'000, 11);
     const auto packed = encode_plane(data);
     std::vector<std::uint8_t> out(data.size());
-    for (std::size_t cut = 0; cut < packed.size(); cut += 97) CHECK_FALSE(ans::decode({packed.data(), cut}, out));
+    for (std::size_t cut = 0; cut < packed.size(); cut += 97)
+        CHECK_FALSE(ans::decode({packed.data(), cut}, out));
     auto longer = packed;
     longer.push_back(0);
     CHECK_FALSE(ans::decode(longer, out));
