@@ -268,9 +268,9 @@ void split_planes(Layout layout, const PlaneShape& shape, std::span<const std::u
     }
     // Bytes outside whole elements go, leading then trailing, after the last plane's own.
     std::uint8_t* extra = planes[shape.count - 1] + (layout == Layout::bf16x ? packed7_size(k) : k);
-    std::memcpy(extra, raw.data(), shape.leading);
+    if (shape.leading != 0) std::memcpy(extra, raw.data(), shape.leading);
     const std::size_t tail_start = shape.leading + k * shape.count;
-    std::memcpy(extra + shape.leading, raw.data() + tail_start, raw.size() - tail_start);
+    if (raw.size() > tail_start) std::memcpy(extra + shape.leading, raw.data() + tail_start, raw.size() - tail_start);
 }
 
 void join_planes(Layout layout, const PlaneShape& shape,
@@ -293,10 +293,11 @@ void join_planes(Layout layout, const PlaneShape& shape,
         case Layout::group4: join_bytes<4>(planes, k, dst, {0, 1, 2, 3}); break;
         case Layout::group8: join_bytes<8>(planes, k, dst, {0, 1, 2, 3, 4, 5, 6, 7}); break;
     }
+    // memcpy wants valid pointers even for 0 bytes, and an empty chunk or plane has none.
     const std::uint8_t* extra = planes[shape.count - 1] + (layout == Layout::bf16x ? packed7_size(k) : k);
-    std::memcpy(raw.data(), extra, shape.leading);
+    if (shape.leading != 0) std::memcpy(raw.data(), extra, shape.leading);
     const std::size_t tail_start = shape.leading + k * shape.count;
-    std::memcpy(raw.data() + tail_start, extra + shape.leading, raw.size() - tail_start);
+    if (raw.size() > tail_start) std::memcpy(raw.data() + tail_start, extra + shape.leading, raw.size() - tail_start);
 }
 
 bool planes_well_formed(Layout layout, const PlaneShape& shape,
