@@ -499,6 +499,22 @@ mkdir fsize && cp big.bin fsize/
     expect_error_line "EFBIG: message" big.bin.znn
     check "EFBIG: no output" absent big.bin.znn
     no_temp_files "EFBIG" .
+    # With one coding thread the output is written by a second thread: its error must come
+    # back the same way, compressing and decompressing.
+    run bash -c 'trap "" XFSZ; ulimit -f 97 && exec "$0" compress -T1 big.bin' "$BIN"
+    expect_rc "EFBIG -T1: compress" 1
+    expect_error_line "EFBIG -T1: compress message" big.bin.znn
+    check "EFBIG -T1: no compressed output" absent big.bin.znn
+    no_temp_files "EFBIG -T1 compress" .
+    "$BIN" compress -q -T1 big.bin -o big.znn
+    mv big.bin big.orig
+    run bash -c 'trap "" XFSZ; ulimit -f 97 && exec "$0" decompress -T1 big.znn -o big.bin' "$BIN"
+    expect_rc "EFBIG -T1: decompress" 1
+    expect_error_line "EFBIG -T1: decompress message" big.bin
+    check "EFBIG -T1: no decompressed output" absent big.bin
+    no_temp_files "EFBIG -T1 decompress" .
+    run "$BIN" decompress -q -T1 big.znn -o big.bin
+    check "-T1 decompress without a limit restores the file" cmp big.bin big.orig
 }
 cd "$SCRATCH"
 
