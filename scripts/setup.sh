@@ -2,7 +2,7 @@
 # Installs the build dependencies from Debian's packages and builds znn into build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(g++ cmake make pkg-config libzstd-dev libcli11-dev libspdlog-dev catch2 libxxhash-dev
+packages=(g++ cmake make pkg-config libzstd-dev libcli11-dev libspdlog-dev libfmt-dev catch2 libxxhash-dev
           nlohmann-json3-dev zstd groff-base python3 util-linux time)
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
