@@ -110,16 +110,9 @@ bool decode(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexc
     if (!normalize(levels, slots)) return false;
     thread_local DecodeTable table;
     build_decode_table(slots, table);
-    for (std::size_t start = 0; start < out.size(); start += kBlockSymbols) {
-        const std::size_t n = std::min(kBlockSymbols, out.size() - start);
-        if (in.size() - pos < 4) return false;
-        const std::size_t size = load_le<std::uint32_t>(in.data() + pos);
-        pos += 4;
-        if (size > in.size() - pos) return false;
-        if (!decode_block(in.subspan(pos, size), table, out.data() + start, n)) return false;
-        pos += size;
-    }
-    return pos == in.size();
+    return decode_blocks(in, pos, out, kBlockSymbols, [&](std::span<const std::uint8_t> block, std::uint8_t* at, std::size_t n) {
+        return decode_block(block, table, at, n);
+    });
 }
 
 }  // namespace znn::ans

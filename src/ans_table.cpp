@@ -4,23 +4,19 @@
 #include <bit>
 #include <cmath>
 
+#include "huffman_table.hpp"
+
 namespace znn::ans {
 
 namespace {
+
+using huffman::used_range;
 
 // 2^31 * 2^(-r/3) for r = 0, 1, 2, rounded: a level l weighs kLevelBase[l % 3] >> (l / 3).
 constexpr std::array<std::uint64_t, 3> kLevelBase = {2147483648u, 1704458901u, 1352829926u};
 
 std::uint64_t level_weight(unsigned level) noexcept {
     return kLevelBase[level % 3] >> (level / 3);
-}
-
-std::pair<unsigned, unsigned> used_range(const Levels& levels) noexcept {
-    unsigned first = 0;
-    while (first < 255 && levels[first] == 0) ++first;
-    unsigned last = 255;
-    while (last > first && levels[last] == 0) --last;
-    return {first, last};
 }
 
 unsigned zigzag(int d) noexcept {

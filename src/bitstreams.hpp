@@ -3,6 +3,7 @@
 // several streams at once with no per-symbol bounds checks.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -115,6 +116,25 @@ inline bool open_four_streams(std::span<const std::uint8_t> block,
         p += sizes[j];
     }
     return true;
+}
+
+// Walks a plane's blocks from in[pos] on: each a u32 size, then that many bytes holding
+// the next block_symbols symbols of out (the last block the rest), decoded by
+// decode_block(block, first output byte, symbols). True when every block decoded and in
+// ends exactly after the last; the Huffman and tANS planes share this framing.
+template <class DecodeBlock>
+bool decode_blocks(std::span<const std::uint8_t> in, std::size_t pos, std::span<std::uint8_t> out,
+                   std::size_t block_symbols, DecodeBlock&& decode_block) noexcept {
+    for (std::size_t start = 0; start < out.size(); start += block_symbols) {
+        const std::size_t n = std::min(block_symbols, out.size() - start);
+        if (in.size() - pos < 4) return false;
+        const std::size_t size = load_le<std::uint32_t>(in.data() + pos);
+        pos += 4;
+        if (size > in.size() - pos) return false;
+        if (!decode_block(in.subspan(pos, size), out.data() + start, n)) return false;
+        pos += size;
+    }
+    return pos == in.size();
 }
 
 // Writes a block's four streams at once: stream 0 in place behind the block header,

@@ -4,17 +4,13 @@
 
 namespace znn::huffman {
 
-namespace {
-
-std::pair<unsigned, unsigned> used_range(const CodeLengths& lengths) noexcept {
+std::pair<unsigned, unsigned> used_range(const std::array<std::uint8_t, 256>& per_symbol) noexcept {
     unsigned first = 0;
-    while (first < 255 && lengths[first] == 0) ++first;
+    while (first < 255 && per_symbol[first] == 0) ++first;
     unsigned last = 255;
-    while (last > first && lengths[last] == 0) --last;
+    while (last > first && per_symbol[last] == 0) --last;
     return {first, last};
 }
-
-}  // namespace
 
 std::size_t table_size(const CodeLengths& lengths) noexcept {
     const auto [first, last] = used_range(lengths);

@@ -5,6 +5,7 @@
 // Block: u32 size of what follows, u16 x3 sizes of streams 0..2, then streams 0..3.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -25,6 +26,10 @@ inline std::pair<std::size_t, std::size_t> stream_range(std::size_t n, unsigned 
     const std::size_t b = std::min(n, quarter * (j + 1));
     return {a, b};
 }
+
+// The lowest and highest symbols with a nonzero entry (code length, tANS level); (255,
+// 255) when there is none. Tables of both coders cover just this range.
+std::pair<unsigned, unsigned> used_range(const std::array<std::uint8_t, 256>& per_symbol) noexcept;
 
 std::size_t table_size(const CodeLengths& lengths) noexcept;
 // Writes the table; returns its size.

@@ -518,17 +518,21 @@ mkdir fsize && cp big.bin fsize/
 }
 cd "$SCRATCH"
 
+# Runs a command line on a pseudo-terminal (util-linux script): what it prints goes to
+# tty.txt and err.txt, its exit code to RC.
+run_on_tty() {
+    script -qec "$1" /dev/null </dev/null >tty.txt 2>&1
+    RC=$?
+    cp tty.txt err.txt
+}
+
 # ---------------------------------------------------------------------------------------------
 # Compressed data to a terminal.
 if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-linux; then
-    script -qec "'$BIN' compress small.bin -c" /dev/null </dev/null >tty.txt 2>&1
-    RC=$?
-    cp tty.txt err.txt
+    run_on_tty "'$BIN' compress small.bin -c"
     expect_rc "compress -c to a terminal" 2
     if grep -q '^znn: small.bin: stdout is a terminal' tty.txt; then pass; else fail "terminal refusal message: $(head -c 300 tty.txt)"; fi
-    script -qec "'$BIN' compress < small.bin" /dev/null </dev/null >tty.txt 2>&1
-    RC=$?
-    cp tty.txt err.txt
+    run_on_tty "'$BIN' compress < small.bin"
     expect_rc "stdin compress to a terminal" 2
     if grep -q '^znn: stdin: stdout is a terminal' tty.txt; then pass; else fail "terminal refusal message (stdin): $(head -c 300 tty.txt)"; fi
     check "terminal: no small.bin.znn" absent small.bin.znn
@@ -631,29 +635,28 @@ cd "$SCRATCH"
 # The progress line: on a terminal, for a job over a second; never otherwise.
 if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-linux; then
     cat small.bin small.bin small.bin small.bin >prog.bin
-    script -qec "(cat prog.bin; sleep 1.5; cat prog.bin) | '$BIN' compress -o prog.znn" /dev/null </dev/null >tty.txt 2>&1
+    run_on_tty "(cat prog.bin; sleep 1.5; cat prog.bin) | '$BIN' compress -o prog.znn"
     if grep -aq 'znn: stdin: ' tty.txt; then pass; else fail "progress line on a terminal: $(head -c 300 tty.txt | tr -d '\033')"; fi
     rm -f prog.znn
     (cat prog.bin; sleep 1.5; cat prog.bin) | "$BIN" compress -o prog.znn 2>err.txt
     check "no progress line when stderr is not a terminal" empty_file err.txt
     rm -f prog.znn
-    script -qec "'$BIN' compress -o prog.znn prog.bin" /dev/null </dev/null >tty.txt 2>&1
+    run_on_tty "'$BIN' compress -o prog.znn prog.bin"
     check "no progress line for a short job" empty_file tty.txt
     # decompress and test show it too, and its percentage is of the .znn read, so never over 100%.
     "$BIN" compress -q -f -o prog.znn prog.bin
     half=$(( $(stat -c %s prog.znn) / 2 ))
     for mode in decompress test; do
-        script -qec "(head -c $half prog.znn; sleep 1.5; tail -c +$((half + 1)) prog.znn) | '$BIN' $mode >/dev/null" \
-            /dev/null </dev/null >tty.txt 2>&1
+        run_on_tty "(head -c $half prog.znn; sleep 1.5; tail -c +$((half + 1)) prog.znn) | '$BIN' $mode >/dev/null"
         if grep -aq 'znn: stdin: ' tty.txt; then pass; else fail "$mode: progress line on a terminal: $(head -c 300 tty.txt | tr -d '\033')"; fi
     done
     # From a file, the total is known: the output goes to a pipe that is read only after 1.5 s, so
     # the job lasts long enough to show a percentage.
-    script -qec "'$BIN' decompress -c prog.znn | (sleep 1.5; cat >/dev/null)" /dev/null </dev/null >tty.txt 2>&1
+    run_on_tty "'$BIN' decompress -c prog.znn | (sleep 1.5; cat >/dev/null)"
     if grep -aqE 'znn: prog\.znn: +[0-9]+% ' tty.txt; then pass; else fail "decompress: progress percentage: $(head -c 300 tty.txt | tr -d '\033')"; fi
     over=$(grep -aoE '[0-9]+% ' tty.txt | tr -d '% ' | awk '$1 > 100')
     if [[ -z $over ]]; then pass; else fail "decompress: progress over 100%: $over"; fi
-    script -qec "'$BIN' decompress -c prog.znn >/dev/null" /dev/null </dev/null >tty.txt 2>&1
+    run_on_tty "'$BIN' decompress -c prog.znn >/dev/null"
     check "no progress line for a short decompress" empty_file tty.txt
     rm -f prog.znn
 else
@@ -701,14 +704,10 @@ cd "$SCRATCH"
 # Decompressed data to a terminal is allowed.
 if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-linux; then
     "$BIN" compress -q -c text.txt >tty-text.znn
-    script -qec "'$BIN' decompress -c tty-text.znn" /dev/null </dev/null >tty.txt 2>&1
-    RC=$?
-    cp tty.txt err.txt
+    run_on_tty "'$BIN' decompress -c tty-text.znn"
     expect_rc "decompress -c to a terminal" 0
     if grep -aq 'hello, znn' tty.txt; then pass; else fail "decompress to a terminal prints the data: $(head -c 300 tty.txt)"; fi
-    script -qec "'$BIN' decompress < tty-text.znn" /dev/null </dev/null >tty.txt 2>&1
-    RC=$?
-    cp tty.txt err.txt
+    run_on_tty "'$BIN' decompress < tty-text.znn"
     expect_rc "stdin decompress to a terminal" 0
 fi
 

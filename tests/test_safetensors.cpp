@@ -30,6 +30,16 @@ std::vector<std::uint8_t> header_of(const std::vector<TestTensor>& tensors) {
     return as_bytes(json + "}");
 }
 
+// A safetensors file: the header's length, the header, then the tensor bytes.
+std::vector<std::uint8_t> file_of(const std::vector<std::uint8_t>& header, const std::vector<std::uint8_t>& body) {
+    std::vector<std::uint8_t> file(8 + header.size() + body.size());
+    const std::uint64_t n = header.size();
+    std::memcpy(file.data(), &n, 8);
+    std::memcpy(file.data() + 8, header.data(), header.size());
+    std::memcpy(file.data() + 8 + header.size(), body.data(), body.size());
+    return file;
+}
+
 std::vector<std::uint64_t> sizes_of(const std::vector<Region>& regions) {
     std::vector<std::uint64_t> sizes;
     for (const Region& r : regions) sizes.push_back(r.size);
@@ -179,11 +189,7 @@ TEST_CASE("safetensors: metadata and unknown fields may hold anything") {
 TEST_CASE("safetensors: whole files round-trip, well-formed, malformed or truncated") {
     const std::string header = R"({"w":{"dtype":"BF16","shape":[5000],"data_offsets":[0,10000]}})";
     const auto body = test::bf16_weights(10'000);
-    std::vector<std::uint8_t> file(8 + header.size() + body.size());
-    const std::uint64_t n = header.size();
-    std::memcpy(file.data(), &n, 8);
-    std::memcpy(file.data() + 8, header.data(), header.size());
-    std::memcpy(file.data() + 8 + header.size(), body.data(), body.size());
+    const auto file = file_of(as_bytes(header), body);
     CHECK(decompress_buffer(compress_buffer(file)) == file);
     auto broken = file;
     broken[10] = '#';
@@ -201,11 +207,7 @@ TEST_CASE("safetensors: FP8 kernels with absorbed scales and odd-sized biases ro
     };
     const auto header = header_of(tensors);
     const auto body = test::bf16_weights(150'153);
-    std::vector<std::uint8_t> file(8 + header.size() + body.size());
-    const std::uint64_t n = header.size();
-    std::memcpy(file.data(), &n, 8);
-    std::memcpy(file.data() + 8, header.data(), header.size());
-    std::memcpy(file.data() + 8 + header.size(), body.data(), body.size());
+    const auto file = file_of(header, body);
     CHECK(decompress_buffer(compress_buffer(file)) == file);
 }
 
@@ -215,12 +217,8 @@ TEST_CASE("safetensors: FP8 tensors use the fp8 layout and code smaller than as 
         {"F8_E4M3", 100'068, 150'068},
     };
     const auto header = header_of(tensors);
-    auto body = test::fp8_weights(150'068, 21);
-    std::vector<std::uint8_t> file(8 + header.size() + body.size());
-    const std::uint64_t n = header.size();
-    std::memcpy(file.data(), &n, 8);
-    std::memcpy(file.data() + 8, header.data(), header.size());
-    std::memcpy(file.data() + 8 + header.size(), body.data(), body.size());
+    const auto body = test::fp8_weights(150'068, 21);
+    const auto file = file_of(header, body);
     const auto packed = compress_buffer(file);
     CHECK(decompress_buffer(packed) == file);
     const auto frames = inspect_frames(packed.size(), [&](std::uint64_t offset, std::span<std::uint8_t> out) {
