@@ -1,12 +1,13 @@
 // Our canonical Huffman coder for byte planes.
 //
-// Codes are limited to kMaxCodeLength (11) bits so a decoder table has 2^11 entries and
-// stays in L1. A plane is coded as: a code-length table, then blocks of up to
-// kBlockSymbols symbols. Each block follows the shape of RFC 8878 §4.2.1: a 6-byte jump
-// table of three 16-bit stream sizes, then four interleaved bitstreams, each holding a
-// quarter of the block. Streams are written forwards and read backwards, the last byte
-// carrying a 1 bit that marks where the data ends, so a decoder can run four streams at
-// once with no per-symbol bounds checks. The exact byte layout is in man/znn.5.
+// Codes are limited to kMaxCodeLength (11) bits so a decoder table has at most 2^11
+// entries and stays in L1; the decoder sizes it by the plane's longest code. A plane is
+// coded as: a code-length table, then blocks of up to kBlockSymbols symbols. Each block
+// follows the shape of RFC 8878 §4.2.1: a 6-byte jump table of three 16-bit stream
+// sizes, then four interleaved bitstreams, each holding a quarter of the block. Streams
+// are written forwards and read backwards, the last byte carrying a 1 bit that marks
+// where the data ends, so a decoder can run four streams at once with no per-symbol
+// bounds checks. The exact byte layout is in man/znn.5.
 #pragma once
 
 #include <array>
@@ -26,7 +27,11 @@ using CodeLengths = std::array<std::uint8_t, 256>;  // 0: symbol absent
 Histogram count_symbols(std::span<const std::uint8_t> data) noexcept;
 
 // Length-limited Huffman code lengths for a histogram with at least one nonzero count.
-CodeLengths build_code_lengths(const Histogram& counts) noexcept;
+// With short_code_max_loss > 0, codes of at most kShortCodeLength bits are taken when
+// they cost at most that share more bits: the decoder sizes its table by the longest
+// code, so they halve the time to build it.
+inline constexpr unsigned kShortCodeLength = 10;
+CodeLengths build_code_lengths(const Histogram& counts, double short_code_max_loss = 0) noexcept;
 
 // Bytes encode() writes for `symbols` symbols with these counts and lengths, to within
 // a few bytes per block (stream padding); used to choose between codecs.

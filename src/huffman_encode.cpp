@@ -81,20 +81,19 @@ void compute_depths(const std::vector<Leaf>& leaves, CodeLengths& lengths) {
 
 // Caps lengths at kMaxCodeLength and restores the Kraft inequality by lengthening the
 // cheapest codes, then spends any slack on shortening the most frequent ones.
-void limit_lengths(const std::vector<Leaf>& by_count, CodeLengths& lengths) {
-    constexpr unsigned L = kMaxCodeLength;
-    constexpr std::uint32_t kFull = 1u << L;
+void limit_lengths(const std::vector<Leaf>& by_count, unsigned L, CodeLengths& lengths) {
+    const std::uint32_t kFull = 1u << L;
     std::uint32_t kraft = 0;
     for (const Leaf& leaf : by_count) {
         auto& len = lengths[leaf.symbol];
-        if (len > L) len = L;
+        if (len > L) len = static_cast<std::uint8_t>(L);
         kraft += 1u << (L - len);
     }
     // Repay the excess by lengthening the longest code still short of L (it costs the
     // fewest bits), the least frequent first. levels[l] is the set of leaf indices (in
     // ascending count) with length l: a 256-symbol FP8 plane used to spend a fifth of its
     // compression time rescanning every leaf for each step.
-    std::array<std::array<std::uint64_t, 4>, L + 1> levels{};
+    std::array<std::array<std::uint64_t, 4>, kMaxCodeLength + 1> levels{};
     for (std::size_t k = 0; k < by_count.size(); ++k) {
         const unsigned len = lengths[by_count[k].symbol];
         levels[len][k / 64] |= std::uint64_t{1} << (k % 64);
@@ -121,7 +120,7 @@ void limit_lengths(const std::vector<Leaf>& by_count, CodeLengths& lengths) {
 
 }  // namespace
 
-CodeLengths build_code_lengths(const Histogram& counts) noexcept {
+CodeLengths build_code_lengths(const Histogram& counts, double short_code_max_loss) noexcept {
     CodeLengths lengths{};
     std::vector<Leaf> leaves;
     leaves.reserve(256);
@@ -139,8 +138,16 @@ CodeLengths build_code_lengths(const Histogram& counts) noexcept {
     });
     compute_depths(leaves, lengths);
     const auto longest = *std::max_element(lengths.begin(), lengths.end());
-    if (longest > kMaxCodeLength) limit_lengths(leaves, lengths);
-    return lengths;
+    if (longest > kMaxCodeLength) limit_lengths(leaves, kMaxCodeLength, lengths);
+    if (longest <= kShortCodeLength || short_code_max_loss <= 0) return lengths;
+    CodeLengths short_lengths = lengths;
+    limit_lengths(leaves, kShortCodeLength, short_lengths);
+    auto bits = [&](const CodeLengths& l) {
+        std::uint64_t total = 0;
+        for (const Leaf& leaf : leaves) total += std::uint64_t{leaf.count} * l[leaf.symbol];
+        return static_cast<double>(total);
+    };
+    return bits(short_lengths) <= bits(lengths) * (1 + short_code_max_loss) ? short_lengths : lengths;
 }
 
 std::size_t estimate_size(const Histogram& counts, const CodeLengths& lengths,

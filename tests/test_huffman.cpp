@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "huffman.hpp"
 #include "test_data.hpp"
 
@@ -7,9 +9,10 @@ using namespace znn;
 
 namespace {
 
-std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data, std::size_t* encoded_size = nullptr) {
+std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data, std::size_t* encoded_size = nullptr,
+                                     double short_code_max_loss = 0) {
     const auto counts = huffman::count_symbols(data);
-    const auto lengths = huffman::build_code_lengths(counts);
+    const auto lengths = huffman::build_code_lengths(counts, short_code_max_loss);
     std::vector<std::uint8_t> packed(huffman::encode_bound(data.size()));
     const std::size_t size = huffman::encode(data, lengths, packed.data());
     packed.resize(size);
@@ -66,6 +69,61 @@ TEST_CASE("huffman: limits code lengths to 11 bits on very skewed histograms") {
     // And data drawn from such a skew still round-trips.
     const auto data = test::skewed_bytes(200'000, 3);
     CHECK(round_trip(data) == data);
+}
+
+unsigned longest_code(const huffman::CodeLengths& lengths) {
+    return *std::max_element(lengths.begin(), lengths.end());
+}
+
+std::uint64_t coded_bits(const huffman::Histogram& counts, const huffman::CodeLengths& lengths) {
+    std::uint64_t bits = 0;
+    for (unsigned s = 0; s < 256; ++s) bits += std::uint64_t{counts[s]} * lengths[s];
+    return bits;
+}
+
+TEST_CASE("huffman: takes 10-bit codes only when they cost less than allowed") {
+    // Two dominant symbols and a long tail of rare ones: the optimal code wants 11 bits
+    // for the rarest, and 10 bits cost a little.
+    huffman::Histogram counts{};
+    counts[0] = 1'000'000;
+    counts[1] = 500'000;
+    for (unsigned s = 2; s < 40; ++s) counts[s] = 2'000 >> (s / 4);
+    const auto exact = huffman::build_code_lengths(counts);
+    REQUIRE(longest_code(exact) == huffman::kMaxCodeLength);
+    const auto cheap = huffman::build_code_lengths(counts, 0.01);
+    CHECK(longest_code(cheap) <= huffman::kShortCodeLength);
+    CHECK(coded_bits(counts, cheap) > coded_bits(counts, exact));
+    CHECK(static_cast<double>(coded_bits(counts, cheap)) <= static_cast<double>(coded_bits(counts, exact)) * 1.01);
+    std::uint32_t kraft = 0;
+    for (unsigned s = 0; s < 256; ++s) {
+        if (counts[s]) CHECK(cheap[s] >= 1);
+        if (cheap[s]) kraft += 1u << (huffman::kShortCodeLength - cheap[s]);
+    }
+    CHECK(kraft <= (1u << huffman::kShortCodeLength));
+    // Too dear: a budget smaller than the loss keeps the 11-bit code.
+    const double loss = static_cast<double>(coded_bits(counts, cheap)) / static_cast<double>(coded_bits(counts, exact)) - 1;
+    CHECK(huffman::build_code_lengths(counts, loss / 2) == exact);
+}
+
+TEST_CASE("huffman: round-trips planes whose longest code is 1 to 11 bits") {
+    // The decoder sizes its table by the longest code (at least 8 bits); cover each size.
+    for (unsigned symbols : {2u, 3u, 5u, 9u, 17u, 33u, 65u, 129u, 256u}) {
+        std::vector<std::uint8_t> data(40'000);
+        for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>((i * 2654435761u >> 7) % symbols);
+        CHECK(round_trip(data) == data);
+    }
+    // Symbol s appears 2^(9-s) times, 100 times over: lengths 1, 2, ..., 9, 9.
+    std::vector<std::uint8_t> geometric;
+    for (unsigned rep = 0; rep < 100; ++rep)
+        for (unsigned s = 0; s < 10; ++s) geometric.insert(geometric.end(), std::size_t{1} << (9 - std::min(s, 8u)), static_cast<std::uint8_t>(s));
+    CHECK(longest_code(huffman::build_code_lengths(huffman::count_symbols(geometric))) == 9);
+    CHECK(round_trip(geometric) == geometric);
+    const auto data = test::skewed_bytes(100'000, 21);
+    for (double loss : {0.0, 0.05}) {
+        const auto lengths = huffman::build_code_lengths(huffman::count_symbols(data), loss);
+        CHECK(longest_code(lengths) == (loss > 0 ? 10u : 11u));
+        CHECK(round_trip(data, nullptr, loss) == data);
+    }
 }
 
 TEST_CASE("huffman: compresses a BF16 exponent-like plane close to its entropy") {
