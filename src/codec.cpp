@@ -60,13 +60,14 @@ bool is_float_layout(Layout layout) {
 bool sample_says_random(std::span<const std::uint8_t> plane) {
     if (plane.size() < kMinSampledPlane) return false;
     const std::size_t slice = std::min(kSampleSlice, plane.size() / (4 * kSampleSlices));
-    huffman::Histogram counts{};
+    // Gathered and counted at once: counting each slice apart cost more in clearing and
+    // summing sub-histograms than in counting (5% of compressing a BF16 model).
+    std::array<std::uint8_t, kSampleSlices * kSampleSlice> gathered;
     const std::size_t stride = (plane.size() - slice) / (kSampleSlices - 1);
-    for (std::size_t k = 0; k < kSampleSlices; ++k) {
-        const auto part = huffman::count_symbols(plane.subspan(k * stride, slice));
-        for (unsigned sym = 0; sym < 256; ++sym) counts[sym] += part[sym];
-    }
+    for (std::size_t k = 0; k < kSampleSlices; ++k)
+        std::memcpy(gathered.data() + k * slice, plane.data() + k * stride, slice);
     const std::size_t n = kSampleSlices * slice;
+    const huffman::Histogram counts = huffman::count_symbols({gathered.data(), n});
     if (*std::max_element(counts.begin(), counts.end()) > n / 4) return false;
     // Order-0 entropy is a floor for Huffman, and cheaper than building a code.
     const double bits = entropy_bits(counts);

@@ -205,41 +205,6 @@ void join_bf16x(const std::uint8_t* sym, const std::uint8_t* packed, std::size_t
     }
 }
 
-bool count_bf16x_symbols(const std::uint8_t* src, std::size_t k, std::array<std::uint32_t, 256>& counts) noexcept {
-    // Eight sub-histograms, as in huffman::count_symbols, so repeated neighbours do not
-    // serialise on one counter; `any` gathers every element's bits for the fit check.
-    std::array<std::array<std::uint32_t, 256>, 8> sub{};
-    std::uint64_t any = 0;
-    std::size_t i = 0;
-    constexpr std::uint64_t kBit14 = 0x4000400040004000ULL;
-    for (; i + 8 <= k; i += 8) {
-        // A chunk that does not fit usually shows it early: stop counting for nothing.
-        if (i % 4096 == 0 && (any & kBit14) != 0) return false;
-        const auto a = load_le<std::uint64_t>(src + 2 * i);
-        const auto b = load_le<std::uint64_t>(src + 2 * i + 8);
-        any |= a | b;
-        ++sub[0][(a >> 6) & 0xFF];
-        ++sub[1][(a >> 22) & 0xFF];
-        ++sub[2][(a >> 38) & 0xFF];
-        ++sub[3][(a >> 54) & 0xFF];
-        ++sub[4][(b >> 6) & 0xFF];
-        ++sub[5][(b >> 22) & 0xFF];
-        ++sub[6][(b >> 38) & 0xFF];
-        ++sub[7][(b >> 54) & 0xFF];
-    }
-    for (; i < k; ++i) {
-        const auto v = load_le<std::uint16_t>(src + 2 * i);
-        any |= v;
-        ++sub[0][(v >> 6) & 0xFF];
-    }
-    for (unsigned s = 0; s < 256; ++s) {
-        std::uint32_t total = 0;
-        for (const auto& t : sub) total += t[s];
-        counts[s] = total;
-    }
-    return (any & kBit14) == 0;
-}
-
 bool bf16x_padding_clear(const std::uint8_t* packed, std::size_t elements) noexcept {
     if (elements % 8 == 0) return true;
     const std::size_t used_bits = 7 * elements % 8;
