@@ -52,11 +52,12 @@ struct Leaf {
     std::uint8_t symbol;
 };
 
-// Plain Huffman depths by the two-queue method over leaves sorted by count.
-void compute_depths(const std::vector<Leaf>& leaves, CodeLengths& lengths) {
+// Plain Huffman depths by the two-queue method over leaves sorted by count. Fixed-size
+// arrays: a code is built per plane per chunk, and heap allocations were a third of it.
+void compute_depths(std::span<const Leaf> leaves, CodeLengths& lengths) {
     const std::size_t n = leaves.size();
-    std::vector<std::uint64_t> weight(2 * n - 1);
-    std::vector<std::uint32_t> parent(2 * n - 1, 0);
+    std::array<std::uint64_t, 2 * 256 - 1> weight{};
+    std::array<std::uint32_t, 2 * 256 - 1> parent{};
     for (std::size_t k = 0; k < n; ++k) weight[k] = leaves[k].count;
     std::size_t next_leaf = 0;
     std::size_t next_inner = n;
@@ -71,7 +72,7 @@ void compute_depths(const std::vector<Leaf>& leaves, CodeLengths& lengths) {
         weight[node] = weight[a] + weight[b];
         parent[a] = parent[b] = static_cast<std::uint32_t>(node);
     }
-    std::vector<std::uint32_t> depth(2 * n - 1, 0);
+    std::array<std::uint32_t, 2 * 256 - 1> depth{};
     for (std::size_t node = 2 * n - 1; node-- > 0;) {
         if (node != 2 * n - 2) depth[node] = depth[parent[node]] + 1;
     }
@@ -81,7 +82,7 @@ void compute_depths(const std::vector<Leaf>& leaves, CodeLengths& lengths) {
 
 // Caps lengths at kMaxCodeLength and restores the Kraft inequality by lengthening the
 // cheapest codes, then spends any slack on shortening the most frequent ones.
-void limit_lengths(const std::vector<Leaf>& by_count, unsigned L, CodeLengths& lengths) {
+void limit_lengths(std::span<const Leaf> by_count, unsigned L, CodeLengths& lengths) {
     const std::uint32_t kFull = 1u << L;
     std::uint32_t kraft = 0;
     for (const Leaf& leaf : by_count) {
@@ -122,10 +123,11 @@ void limit_lengths(const std::vector<Leaf>& by_count, unsigned L, CodeLengths& l
 
 CodeLengths build_code_lengths(const Histogram& counts, double short_code_max_loss) noexcept {
     CodeLengths lengths{};
-    std::vector<Leaf> leaves;
-    leaves.reserve(256);
+    std::array<Leaf, 256> storage{};
+    std::size_t used = 0;
     for (unsigned s = 0; s < 256; ++s)
-        if (counts[s] != 0) leaves.push_back({counts[s], static_cast<std::uint8_t>(s)});
+        if (counts[s] != 0) storage[used++] = {counts[s], static_cast<std::uint8_t>(s)};
+    const std::span<Leaf> leaves(storage.data(), used);
     if (leaves.empty()) return lengths;
     if (leaves.size() == 1) {
         lengths[leaves[0].symbol] = 1;
