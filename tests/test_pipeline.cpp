@@ -337,3 +337,29 @@ TEST_CASE("pipeline: inputs over 4 GiB keep 64-bit sizes and offsets") {
     while (const std::size_t n = again.read(buf)) expected.write({buf.data(), n});
     CHECK(out.digest() == expected.digest());
 }
+
+TEST_CASE("pipeline: a memory output takes writes of any size and alignment, and reports a full buffer") {
+    // Writes of 64 KiB or more bypass the cache with 16-byte stores after an unaligned head.
+    const auto data = test::random_bytes(400'000, 5);
+    std::vector<std::uint8_t> buffer(data.size() + 64, 0xEE);
+    SpanOutput out(buffer);
+    std::size_t at = 0;
+    for (std::size_t n : {std::size_t{3}, std::size_t{65'536}, std::size_t{1}, std::size_t{65'537},
+                          std::size_t{100'003}, std::size_t{0}, std::size_t{131'072}}) {
+        out.write({data.data() + at, n});
+        at += n;
+    }
+    CHECK(out.size() == at);
+    CHECK(std::equal(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(at), buffer.begin()));
+    CHECK(std::all_of(buffer.begin() + static_cast<std::ptrdiff_t>(at), buffer.end(), [](std::uint8_t b) { return b == 0xEE; }));
+    CHECK_THROWS_AS(out.write({data.data(), buffer.size() - at + 1}), IoError);
+
+    // And a whole compression into a buffer allocated beforehand decodes back.
+    const auto weights = test::bf16_weights(3 << 20, 8);
+    std::vector<std::uint8_t> packed(weights.size() + weights.size() / 8 + 4096);
+    SpanInput in(weights);
+    SpanOutput packed_out(packed);
+    compress(in, packed_out, CompressOptions{});
+    packed.resize(packed_out.size());
+    CHECK(decompress_buffer(packed, DecompressOptions{}) == weights);
+}

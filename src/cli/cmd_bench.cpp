@@ -88,26 +88,38 @@ private:
     ZSTD_DCtx* dctx_ = ZSTD_createDCtx();
 };
 
+// Like zstd, znn compresses into a buffer allocated beforehand. Model files code to less
+// than their size; one that would not fit makes the buffer grow, and that slow run is not
+// the fastest, which is what counts.
 struct ZnnContender {
-    ZnnContender(const std::vector<std::uint8_t>& data, const Options& o) : data_(data), restored_(data.size()) {
+    ZnnContender(const std::vector<std::uint8_t>& data, const Options& o)
+        : data_(data), packed_(data.size() + data.size() / 8 + (std::size_t{1} << 20)), restored_(data.size()) {
         c_.threads = o.threads;
         c_.chunk_size = o.chunk_size;
         c_.dtype = o.dtype;
         d_.threads = o.threads;
-        packed_.bytes.reserve(data.size() + data.size() / 8 + 4096);
     }
     Contender contender() {
         return {[this] {
-                    packed_.bytes.clear();
-                    SpanInput in(data_);
-                    compress(in, packed_, c_);
+                    for (;;) {
+                        SpanInput in(data_);
+                        SpanOutput out(packed_);
+                        try {
+                            compress(in, out, c_);
+                            size_ = out.size();
+                            return;
+                        } catch (const IoError&) {
+                            if (packed_.size() > 64 * data_.size() + (std::size_t{1} << 20)) throw;
+                            packed_.resize(2 * packed_.size());
+                        }
+                    }
                 },
                 [this] {
-                    SpanInput in(packed_.bytes);
+                    SpanInput in({packed_.data(), size_});
                     SpanOutput out(restored_);
                     decompress(in, out, d_);
                 },
-                [this] { return packed_.bytes.size(); }};
+                [this] { return size_; }};
     }
     bool round_trips() const { return restored_ == data_; }
 
@@ -115,7 +127,8 @@ private:
     const std::vector<std::uint8_t>& data_;
     CompressOptions c_;
     DecompressOptions d_;
-    VectorOutput packed_;
+    std::vector<std::uint8_t> packed_;
+    std::size_t size_ = 0;
     std::vector<std::uint8_t> restored_;
 };
 
