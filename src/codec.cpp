@@ -133,7 +133,8 @@ PlaneStats plane_stats(const huffman::Histogram& counts, double short_code_max_l
 // Encodes one plane at dst (room for huffman::encode_bound(n) and ans::encode_bound(n)
 // bytes or more). `known`, if given, holds the plane's statistics.
 std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& spec,
-                                                Layout layout, std::uint8_t* dst, const PlaneStats* known) {
+                                                Layout layout, std::uint8_t* dst, const PlaneStats* known,
+                                                double short_code_max_loss) {
     const std::size_t n = plane.size();
     if (n == 0) return {PlaneCodec::stored, 0};
     if (known == nullptr && is_float_layout(layout) && sample_says_random(plane)) {
@@ -151,7 +152,7 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
         std::memcpy(dst, plane.data(), n);
         return {PlaneCodec::stored, n};
     }
-    const PlaneStats stats = known != nullptr ? *known : plane_stats(huffman::count_symbols(plane));
+    const PlaneStats stats = known != nullptr ? *known : plane_stats(huffman::count_symbols(plane), short_code_max_loss);
     const huffman::Histogram& counts = stats.counts;
     if (std::count(counts.begin(), counts.end(), 0u) == 255) {
         dst[0] = plane[0];
@@ -289,7 +290,10 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
     block.resize(capacity);
     std::size_t pos = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) {
-        const auto [codec, size] = encode_plane(planes[i], spec, header.layout, block.data() + pos, i == 0 ? known0 : nullptr);
+        // BF16 exponents prefer short codes also where bf16x did not fit (|v| >= 2).
+        const bool bf16_exponents = i == 0 && (header.layout == Layout::bf16 || header.layout == Layout::bf16x);
+        const auto [codec, size] = encode_plane(planes[i], spec, header.layout, block.data() + pos, i == 0 ? known0 : nullptr,
+                                                bf16_exponents ? kBf16ShortCodeMaxLoss : 0.0);
         header.codecs[i] = codec;
         header.sizes[i] = size;
         pos += size;
