@@ -2,6 +2,7 @@
 // its sub-state x, the occurrence count of that symbol so far plus its slot count; the
 // next slot is (x << nb) - kTableSize + the next nb bits, with nb = kTableLog - floor(log2 x).
 // Four streams are decoded in lockstep so their table lookups overlap in the CPU.
+#include <algorithm>
 #include <array>
 #include <bit>
 
@@ -60,29 +61,52 @@ bool decode_block(std::span<const std::uint8_t> block, const DecodeTable& table,
         op_end[j] = out + b;
     }
 
-    // Fast loop: a reload leaves >= 57 bits, enough for four symbols of <= 13 bits.
-    auto can_run = [&] {
-        for (unsigned j = 0; j < 4; ++j) {
-            if (s[j].ptr - s[j].start < 8 || op_end[j] - op[j] < 4) return false;
-        }
-        return true;
-    };
+    // Fast loop: a reload leaves >= 57 bits, enough for four symbols of <= 13 bits. As in
+    // the Huffman decoder, the bits are shifted in place, so a peek is one constant shift,
+    // and a marker bit below them tells at the next reload how many were used; the state
+    // lives in locals the compiler can keep in registers. FP8 file decompressed in memory:
+    // 12.9 -> 11.9 ms.
     constexpr unsigned kPeekShift = 64 - kTableLog;
-    while (can_run()) {
-        for (unsigned j = 0; j < 4; ++j) {
-            s[j].ptr -= s[j].consumed >> 3;
-            s[j].consumed &= 7;
-            s[j].bits = load_le<std::uint64_t>(s[j].ptr);
-        }
-        for (unsigned k = 0; k < 4; ++k) {
+    static_assert(4 * kTableLog <= 56);
+    std::array<const std::uint8_t*, 4> ptr{};
+    std::array<unsigned, 4> used{};
+    for (unsigned j = 0; j < 4; ++j) {
+        ptr[j] = s[j].ptr;
+        used[j] = s[j].consumed;
+    }
+    // Rounds that surely fit: each moves a stream back at most 7 bytes and writes 4 symbols.
+    auto safe_rounds = [&] {
+        std::size_t rounds = SIZE_MAX;
+        for (unsigned j = 0; j < 4; ++j)
+            rounds = std::min({rounds, static_cast<std::size_t>(ptr[j] - s[j].start) / 7,
+                               static_cast<std::size_t>(op_end[j] - op[j]) / 4});
+        return rounds;
+    };
+    for (std::size_t rounds = safe_rounds(); rounds > 0; rounds = safe_rounds()) {
+        for (; rounds > 0; --rounds) {
+            std::array<std::uint64_t, 4> window{};
             for (unsigned j = 0; j < 4; ++j) {
-                const Entry e = table[u[j]];
-                *op[j]++ = e.symbol;
-                const auto peek = static_cast<unsigned>((s[j].bits << s[j].consumed) >> kPeekShift);
-                u[j] = e.base + (peek >> e.shift);
-                s[j].consumed += kTableLog - e.shift;
+                ptr[j] -= used[j] >> 3;
+                window[j] = (load_le<std::uint64_t>(ptr[j]) << (used[j] & 7)) | 1;
+                used[j] &= 7;
+            }
+            for (unsigned k = 0; k < 4; ++k) {
+                for (unsigned j = 0; j < 4; ++j) {
+                    const Entry e = table[u[j]];
+                    op[j][k] = e.symbol;
+                    u[j] = e.base + static_cast<unsigned>((window[j] >> kPeekShift) >> e.shift);
+                    window[j] <<= kTableLog - e.shift;
+                }
+            }
+            for (unsigned j = 0; j < 4; ++j) {
+                op[j] += 4;
+                used[j] += static_cast<unsigned>(__builtin_ctzll(window[j]));
             }
         }
+    }
+    for (unsigned j = 0; j < 4; ++j) {
+        s[j].ptr = ptr[j];
+        s[j].consumed = used[j];
     }
     for (unsigned j = 0; j < 4; ++j) {
         while (op[j] < op_end[j]) {
