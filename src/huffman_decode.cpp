@@ -41,8 +41,10 @@ struct DecodeTable {
 };
 
 // Planes shorter than this get one symbol a lookup: filling the multi-symbol table costs
-// ~8 us, as much as decoding some 10 000 symbols, and files of many small tensors (the
-// shared mixed-dtype file: 140 F32 exponent planes of 40 symbols) paid it on every one.
+// ~5 us at 10 bits and twice that at 11, as much as decoding 15 000-30 000 symbols, and
+// files of many small tensors (the shared mixed-dtype file: 140 F32 exponent planes of 40
+// symbols) paid it on every one. (Measured again with 10-bit tables: 16384 and 24576 as
+// the threshold decoded the BF16 model 1% and 2% slower.)
 constexpr std::size_t kMultiSymbolMinSymbols = 8192;
 
 // Fills the first 2^table_bits entries; table_bits is at least the longest code.
