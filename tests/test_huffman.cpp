@@ -126,6 +126,29 @@ TEST_CASE("huffman: round-trips planes whose longest code is 1 to 11 bits") {
     }
 }
 
+TEST_CASE("huffman: round-trips blocks whose four streams end far apart") {
+    // The decoder runs the four streams together while all have room, then each alone:
+    // quarters of very different entropy make one stream finish long before the others.
+    const auto skewed = test::skewed_bytes(huffman::kBlockSymbols, 31);
+    const auto random = test::random_bytes(huffman::kBlockSymbols, 32);
+    for (unsigned odd_one : {0u, 1u, 3u}) {
+        for (std::size_t n : {std::size_t{40'000}, huffman::kBlockSymbols, huffman::kBlockSymbols + 999}) {
+            INFO("quarter " << odd_one << ", " << n << " symbols");
+            std::vector<std::uint8_t> data(n);
+            const std::size_t quarter = (std::min(n, huffman::kBlockSymbols) + 3) / 4;
+            for (std::size_t i = 0; i < n; ++i) {
+                const bool odd = (i % huffman::kBlockSymbols) / quarter == odd_one;
+                // Symbols 0-15 only, so the random quarters stay codable next to the skewed.
+                data[i] = odd ? static_cast<std::uint8_t>(random[i % random.size()] & 15)
+                              : static_cast<std::uint8_t>(skewed[i % skewed.size()] & 15);
+            }
+            CHECK(round_trip(data) == data);
+            std::reverse(data.begin(), data.end());
+            CHECK(round_trip(data) == data);
+        }
+    }
+}
+
 TEST_CASE("huffman: compresses a BF16 exponent-like plane close to its entropy") {
     const auto data = test::skewed_bytes(1 << 20, 5);  // entropy ~2 bits/symbol
     std::size_t size = 0;
