@@ -45,7 +45,7 @@ constexpr double kAnsMinBitsPerSymbol = 4.0;
 constexpr double kAnsMinGain = 0.002;
 // Sign and mantissa planes of floats are close to random. Before counting such a plane in
 // full, a sample of kSampleSlices slices of kSampleSlice bytes spread over it is counted;
-// if even the sample promises under half of kHuffmanMinGain, the plane is stored.
+// if even the sample cannot gain kHuffmanMinGain, the plane is stored.
 constexpr std::size_t kSampleSlice = 1 << 10;  // at most; a 32nd of smaller planes
 constexpr std::size_t kSampleSlices = 8;
 constexpr std::size_t kMinSampledPlane = 16 << 10;
@@ -69,9 +69,13 @@ bool sample_says_random(std::span<const std::uint8_t> plane) {
     const std::size_t n = kSampleSlices * slice;
     const huffman::Histogram counts = huffman::count_symbols({gathered.data(), n});
     if (*std::max_element(counts.begin(), counts.end()) > n / 4) return false;
-    // Order-0 entropy is a floor for Huffman, and cheaper than building a code.
+    // Order-0 entropy is a floor for Huffman, and cheaper than building a code (which
+    // cost 12 us a plane here). Measured on 8 KiB it reads low by ~0.02 bits a symbol,
+    // which errs toward counting. Half of kHuffmanMinGain as the bar, as before, had the
+    // ONNX file's FP32 sign-and-mantissa planes (~7.93 bits) counted in full only to be
+    // stored: 7% of its compression time. Every shared file codes to the same bytes.
     const double bits = entropy_bits(counts);
-    return bits > 8.0 * static_cast<double>(n) * (1.0 - kHuffmanMinGain / 2);
+    return bits > 8.0 * static_cast<double>(n) * (1.0 - kHuffmanMinGain);
 }
 
 struct ZstdDeleter {
