@@ -770,5 +770,46 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if rc == 0 else -1)
 }
 cd "$SCRATCH"
 
+# ---------------------------------------------------------------------------------------------
+# Outputs that are not regular files are written in place, as zstd does: renaming a temporary
+# file over /dev/null or a FIFO would replace the device or pipe with a plain file.
+mkdir -p special && cd special || exit 1
+{
+    cp ../weights.bin w.bin
+    "$BIN" compress -q w.bin
+    mkfifo pipe
+    # The readers give up after a while, so a znn that never opens the FIFO fails, not hangs.
+    timeout 30 cat pipe >from_pipe.bin &
+    run "$BIN" decompress -q w.bin.znn -o pipe
+    wait
+    expect_rc "decompress to an existing FIFO (no -f needed)" 0
+    check "the FIFO got every byte" cmp from_pipe.bin w.bin
+    check "the FIFO is still a FIFO" test -p pipe
+    timeout 30 cat pipe >from_pipe.znn &
+    run "$BIN" compress -q -f w.bin -o pipe
+    wait
+    expect_rc "compress to a FIFO with -f" 0
+    check "compressed through the FIFO, decodes back" bash -c '"$0" decompress -q -c from_pipe.znn | cmp - w.bin' "$BIN"
+    timeout 30 cat pipe >/dev/null &
+    run "$BIN" decompress --rm w.bin.znn -o pipe
+    wait
+    expect_rc "--rm to a FIFO" 0
+    check "--rm keeps the source when the output cannot be verified" test -f w.bin.znn
+    if grep -q "output is not a regular file: source kept" err.txt; then pass; else fail "--rm to a FIFO: no warning: $(head -c 300 err.txt)"; fi
+    no_temp_files "special outputs" .
+    # A character device (root only, as CI runs): a private copy of /dev/null.
+    if mknod -m 666 null c 1 3 2>/dev/null; then
+        run "$BIN" decompress -q -f w.bin.znn -o null
+        expect_rc "decompress -f to a null device" 0
+        check "the device is still a character device" test -c null
+        run bash -c '"$0" decompress -q -c w.bin.znn | "$0" compress -q -o null' "$BIN"
+        expect_rc "compress from stdin to a null device" 0
+        check "the device is still a character device after stdin mode" test -c null
+    else
+        note "mknod not permitted: character-device output not checked"
+    fi
+}
+cd "$SCRATCH"
+
 echo "cli_files: $PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]

@@ -104,13 +104,19 @@ bool process_stream(const Options& options) {
     const Mode mode = options.mode;
     try {
         std::optional<OutputFile> file;
+        InputFd special;  // an output device or pipe, written in place
         int out_fd = STDOUT_FILENO;
         std::string out_name = "stdout";
         if (mode != Mode::test && !options.output.empty() && options.output != "-" && !options.to_stdout) {
-            if (!options.force && fs::exists(options.output))
-                throw IoError("already exists; not overwritten (use -f)", options.output);
-            file.emplace(options.output);
-            out_fd = file->fd();
+            special.fd = open_special_output(options.output);
+            if (special.fd >= 0) {
+                out_fd = special.fd;
+            } else {
+                if (!options.force && fs::exists(options.output))
+                    throw IoError("already exists; not overwritten (use -f)", options.output);
+                file.emplace(options.output);
+                out_fd = file->fd();
+            }
             out_name = options.output;
         }
         if (mode == Mode::compress && !file && ::isatty(out_fd) == 1 && !options.force)
@@ -145,8 +151,11 @@ bool process_file(const std::string& input, const std::string& target, const Opt
 
         const bool to_stdout = options.to_stdout || target == "-";
         std::optional<OutputFile> file;
+        InputFd special;  // an output device or pipe, written in place
         int out_fd = STDOUT_FILENO;
-        if (mode != Mode::test && !to_stdout) {
+        if (mode != Mode::test && !to_stdout && (special.fd = open_special_output(target)) >= 0) {
+            out_fd = special.fd;
+        } else if (mode != Mode::test && !to_stdout) {
             if (fs::exists(target)) {
                 if (fs::equivalent(target, input)) throw IoError("output would overwrite the input", input);
                 if (!options.force) throw IoError("already exists; not overwritten (use -f)", target);
@@ -159,7 +168,7 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         }
 
         FdInput input_stream(in.fd, input, /*positional=*/true);
-        FdOutput fd_out(out_fd, file ? target : std::string("stdout"));
+        FdOutput fd_out(out_fd, file || special.fd >= 0 ? target : std::string("stdout"));
         NullOutput null_out;
         OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
         Progress progress(input, size_of(in.fd), options.show_progress);
@@ -185,6 +194,9 @@ bool process_file(const std::string& input, const std::string& target, const Opt
                 }
                 if (::unlink(input.c_str()) != 0) throw IoError(std::string("cannot remove: ") + std::strerror(errno), input);
             }
+        } else if (special.fd >= 0 && options.remove_source) {
+            // What went to a device or pipe cannot be read back and verified.
+            print_warning(input, "output is not a regular file: source kept");
         }
         print_summary(input, mode, stats, took.count(), options);
         return true;

@@ -67,6 +67,14 @@ std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
+int open_special_output(const std::string& target) {
+    struct stat st {};
+    if (::stat(target.c_str(), &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return -1;
+    const int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw IoError("cannot open output: " + errno_text(), target);
+    return fd;
+}
+
 void install_cleanup_handlers() {
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_signal);
     // Past a file-size limit, write() then fails with EFBIG and the usual error path

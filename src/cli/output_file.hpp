@@ -31,6 +31,12 @@ private:
     bool committed_ = false;
 };
 
+// An existing output that is not a regular file or a folder (/dev/null, a FIFO, a
+// terminal's device) is written in place, as zstd does: renaming a temporary file over it
+// would replace the device or pipe with a plain file. Returns the open descriptor, or -1
+// when target is not such a file (then use OutputFile). Throws IoError if it cannot open.
+int open_special_output(const std::string& target);
+
 // Installs SIGINT/SIGTERM/SIGHUP handlers that remove the live temporary file, then
 // re-raise the signal so the exit status says what happened.
 void install_cleanup_handlers();
