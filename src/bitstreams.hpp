@@ -94,6 +94,24 @@ struct BackwardStream {
     }
 };
 
+// The decoders' fast loops read a stream through a "marked window": the 8 bytes at ptr,
+// moved back over the whole bytes already used and shifted so the next unread bit is on
+// top, with a marker bit at bit 0. Decoding shifts the window left as it uses bits, so a
+// peek is one constant shift; at the next reload the marker's position tells how many
+// bits went, instead of a counter updated on every symbol. A window holds >= 56 usable
+// bits (at most 7 bits of the first byte were used; bit 0 is the marker), and whatever
+// is read from it must stay under 64 bits so the marker survives.
+inline std::uint64_t load_marked_window(const std::uint8_t*& ptr, unsigned& used) noexcept {
+    ptr -= used >> 3;
+    const std::uint64_t window = (load_le<std::uint64_t>(ptr) << (used & 7)) | 1;
+    used &= 7;
+    return window;
+}
+// Adds the bits used from a marked window since it was loaded.
+inline void count_marked_bits(std::uint64_t window, unsigned& used) noexcept {
+    used += static_cast<unsigned>(__builtin_ctzll(window));
+}
+
 // A block of four streams (man/znn.5, "Block"): u32 size of the rest, three u16 stream
 // sizes, then streams 0-3 back to back, the last taking what remains.
 inline constexpr std::size_t kFourStreamHeaderSize = 4 + 6;

@@ -105,6 +105,16 @@ std::size_t zstd_compress(std::span<const std::uint8_t> src, int level, Buffer& 
     return n;
 }
 
+// zstd at `level` into dst when it codes the plane under `limit` bytes; its size if so.
+std::optional<std::size_t> zstd_under(std::span<const std::uint8_t> plane, int level, std::size_t limit,
+                                      std::uint8_t* dst) {
+    Scratch& s = scratch();
+    const std::size_t z = zstd_compress(plane, level, s.zstd_out);
+    if (z >= limit) return std::nullopt;
+    std::memcpy(dst, s.zstd_out.data(), z);
+    return z;
+}
+
 // Whether zstd might beat Huffman: data with repeats Huffman cannot see (integers,
 // text, mostly-zero planes). Dense float planes skip the trial, it would cost more than
 // the whole Huffman pass.
@@ -148,11 +158,7 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
     // A large JSON header is text: zstd always wins, and counting its symbols for Huffman
     // cost 1% of compressing a BF16 model with a 1 MB header.
     if (spec.metadata && n > kSmallMetadata) {
-        const std::size_t z = zstd_compress(plane, kMetadataZstdLevel, scratch().zstd_out);
-        if (z < n) {
-            std::memcpy(dst, scratch().zstd_out.data(), z);
-            return {PlaneCodec::zstd, z};
-        }
+        if (const auto z = zstd_under(plane, kMetadataZstdLevel, n, dst)) return {PlaneCodec::zstd, *z};
         std::memcpy(dst, plane.data(), n);
         return {PlaneCodec::stored, n};
     }
@@ -192,11 +198,7 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
             try_full = static_cast<double>(sample) < scaled * kZstdSampleGain;
         }
         if (try_full) {
-            const std::size_t z = zstd_compress(plane, level, s.zstd_out);
-            if (z < n && z < entropy_estimate) {
-                std::memcpy(dst, s.zstd_out.data(), z);
-                return {PlaneCodec::zstd, z};
-            }
+            if (const auto z = zstd_under(plane, level, std::min(n, entropy_estimate), dst)) return {PlaneCodec::zstd, *z};
         }
     }
     if (static_cast<double>(entropy_estimate) < static_cast<double>(n) * (1.0 - kHuffmanMinGain)) {

@@ -113,11 +113,9 @@ struct StreamCursor {
 };
 
 // Fast rounds on N streams at once, while every one of them surely has room. A round
-// reloads each stream (leaving >= 57 bits) and does five lookups of <= 11 bits, writing
-// <= 20 symbols, so nothing needs checking inside. The window register is shifted left as
-// codes are used, so a lookup is one shift by a constant; a marker bit below the stream's
-// bits tells, at the next reload, how many were used (trailing zeros), instead of a counter
-// updated on every lookup. The table's size is a template parameter for the same reason.
+// loads each stream's marked window (bitstreams.hpp) and does five lookups of <= 11 bits,
+// writing <= 20 symbols, so nothing needs checking inside. The table's size is a
+// template parameter so that a lookup's shift is a constant.
 template <unsigned TableBits, std::size_t N>
 void fast_rounds(const DecodeTable& table, std::array<StreamCursor, N>& cursors) noexcept {
     static_assert(5 * TableBits <= 56);
@@ -142,12 +140,7 @@ void fast_rounds(const DecodeTable& table, std::array<StreamCursor, N>& cursors)
     for (std::size_t rounds = safe_rounds(); rounds > 0; rounds = safe_rounds()) {
         for (; rounds > 0; --rounds) {
             std::array<std::uint64_t, N> window{};
-            for (std::size_t j = 0; j < N; ++j) {
-                ptr[j] -= used[j] >> 3;
-                // Bit 0 is never looked at: five lookups read at most 55 of the top bits.
-                window[j] = (load_le<std::uint64_t>(ptr[j]) << (used[j] & 7)) | 1;
-                used[j] &= 7;
-            }
+            for (std::size_t j = 0; j < N; ++j) window[j] = load_marked_window(ptr[j], used[j]);
             for (unsigned k = 0; k < 5; ++k) {
                 for (std::size_t j = 0; j < N; ++j) {
                     const auto w = static_cast<unsigned>(window[j] >> (64 - TableBits));
@@ -156,7 +149,7 @@ void fast_rounds(const DecodeTable& table, std::array<StreamCursor, N>& cursors)
                     window[j] <<= table.total[w];
                 }
             }
-            for (std::size_t j = 0; j < N; ++j) used[j] += static_cast<unsigned>(__builtin_ctzll(window[j]));
+            for (std::size_t j = 0; j < N; ++j) count_marked_bits(window[j], used[j]);
         }
     }
     for (std::size_t j = 0; j < N; ++j) {
