@@ -87,7 +87,7 @@ void finish_stream(std::uint32_t x, BitWriter& w) noexcept {
 std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const EncodeTables& t,
                            std::uint8_t* block) noexcept {
     thread_local std::vector<std::uint8_t> scratch;
-    FourStreamWriter streams(block, scratch, ((n + 3) / 4) * kTableLog / 8 + 16);
+    FourStreamWriter<BitWriter> streams(block, scratch, ((n + 3) / 4) * kTableLog / 8 + 16);
     auto& w = streams.w;
     std::array<const std::uint8_t*, 4> begin{};
     std::array<const std::uint8_t*, 4> p{};

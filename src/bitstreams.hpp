@@ -26,10 +26,6 @@ struct BitWriter {
         acc |= std::uint64_t{entry & 0xFFFF} << used;
         used += entry >> 16;
     }
-    void put_pair(std::uint32_t entry) noexcept {  // entry: codes | total length << 24
-        acc |= std::uint64_t{entry & 0xFFFFFF} << used;
-        used += entry >> 24;
-    }
     // Needs 8 bytes of room at out. At most 7 + 4 * 11 + 1 bits are pending, so the
     // shift below is always under 64.
     void flush() noexcept {
@@ -155,11 +151,49 @@ bool decode_blocks(std::span<const std::uint8_t> in, std::size_t pos, std::span<
     return pos == in.size();
 }
 
+// The Huffman coder's writer: the same bitstream as BitWriter, built at the other end of
+// the register. Pending bits sit at its top and each code enters from above, so an entry
+// can hold the code already in place, (code << (64 - length)) | length: a put is then
+// one shift, one OR and one add, with no masking or unpacking (7 -> 5 instructions a
+// symbol; the encoder got 20% faster on 8-bit planes). The length in the entry's low 6
+// bits is the shift count x86 uses anyway; in `bits` it is garbage below the pending
+// bits, and in `pending` the codes add garbage above bit 41 that flush() masks off.
+struct TopBitWriter {
+    std::uint64_t bits = 0;     // the pending bits are the top (pending & 63)
+    std::uint64_t pending = 0;  // low 6 bits: how many bits are pending
+    std::uint8_t* out = nullptr;
+
+    // entry: codes << (64 - total length) | total length, the total at most 22.
+    static constexpr std::uint64_t entry(std::uint64_t codes, unsigned length) noexcept {
+        return (codes << (64 - length)) | length;
+    }
+    void put(std::uint64_t e) noexcept {
+        bits = (bits >> (e & 63)) | e;
+        pending += e;
+    }
+    // Needs 8 bytes of room at out; at most 7 + 2 * 22 + 1 bits may be pending. With none
+    // pending it stores garbage and stays put: the next flush overwrites it.
+    void flush() noexcept {
+        const auto n = static_cast<unsigned>(pending & 63);
+        store_le<std::uint64_t>(out, bits >> ((64 - n) & 63));
+        out += n >> 3;
+        pending = n & 7;
+    }
+    // The 1-bit end mark, then the last partial byte. Returns the end of the stream.
+    std::uint8_t* finish() noexcept {
+        put(entry(1, 1));
+        flush();
+        if ((pending & 63) > 0) ++out;
+        return out;
+    }
+};
+
 // Writes a block's four streams at once: stream 0 in place behind the block header,
 // streams 1-3 into scratch, moved behind stream 0 by finish(). Each stream may take up
 // to stream_bound bytes (including the writer's 8-byte flush overhang).
+template <class Writer>
 struct FourStreamWriter {
-    std::array<BitWriter, 4> w;
+    std::array<Writer, 4> w;
     std::uint8_t* block;
     std::vector<std::uint8_t>& scratch;
     std::size_t stream_bound;
