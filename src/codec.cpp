@@ -138,7 +138,19 @@ struct PlaneStats {
 // decoding. On the shared BF16 file: 2635 -> 2800 MB/s decompressing in memory, 66.125%
 // -> 66.167%. FP32 exponent planes yield twice the bytes a symbol, so their tables cost
 // half as much per byte, and that file has no size to spare (ZipNN: 82.65%, znn 82.647%).
-constexpr double kBf16ShortCodeMaxLoss = 0.005;
+constexpr double kShortCodeMaxLoss = 0.005;
+// FP32 exponent planes take short codes only when small: the table's cost is then spread
+// over few symbols. The shared ONNX file (128 KiB chunks, 32K-symbol planes) spent 16% of
+// its decoding building 11-bit tables; the FP32 file's 128K-symbol planes keep exact codes.
+constexpr std::size_t kFp32ShortCodeMaxSymbols = std::size_t{64} << 10;
+
+// How much plane `plane` of a chunk in `layout` may give up for short codes (above).
+double short_code_max_loss(Layout layout, unsigned plane, std::size_t symbols) {
+    if (plane != 0) return 0;
+    if (layout == Layout::bf16 || layout == Layout::bf16x) return kShortCodeMaxLoss;
+    if (layout == Layout::fp32 && symbols < kFp32ShortCodeMaxSymbols) return kShortCodeMaxLoss;
+    return 0;
+}
 
 PlaneStats plane_stats(const huffman::Histogram& counts, double short_code_max_loss = 0) {
     return {counts, huffman::build_code_lengths(counts, short_code_max_loss)};
@@ -231,8 +243,8 @@ Bf16Choice choose_bf16_layout(std::span<const std::uint8_t> elements, std::size_
     if (k == 0 || !count_bf16x_symbols(elements.data(), k, x)) return {};
     huffman::Histogram e{};
     for (unsigned sym = 0; sym < 256; ++sym) e[sym / 2] += x[sym];
-    PlaneStats with_x = plane_stats(x, kBf16ShortCodeMaxLoss);
-    PlaneStats plain = plane_stats(e, kBf16ShortCodeMaxLoss);
+    PlaneStats with_x = plane_stats(x, kShortCodeMaxLoss);
+    PlaneStats plain = plane_stats(e, kShortCodeMaxLoss);
     const auto x_size = static_cast<double>(huffman::estimate_size(with_x.counts, with_x.lengths, k) + (7 * k + 7) / 8);
     const auto plain_size = static_cast<double>(huffman::estimate_size(plain.counts, plain.lengths, k) + k);
     if (x_size < plain_size * (1.0 - kBf16xMinGain)) return {Layout::bf16x, std::move(with_x)};
@@ -297,9 +309,8 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
     std::size_t pos = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) {
         // BF16 exponents prefer short codes also where bf16x did not fit (|v| >= 2).
-        const bool bf16_exponents = i == 0 && (header.layout == Layout::bf16 || header.layout == Layout::bf16x);
         const auto [codec, size] = encode_plane(planes[i], spec, header.layout, block.data() + pos, i == 0 ? known0 : nullptr,
-                                                bf16_exponents ? kBf16ShortCodeMaxLoss : 0.0);
+                                                short_code_max_loss(header.layout, i, shape.sizes[i]));
         header.codecs[i] = codec;
         header.sizes[i] = size;
         pos += size;

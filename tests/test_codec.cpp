@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "codec.hpp"
+#include "huffman.hpp"
+#include "huffman_table.hpp"
 #include "test_data.hpp"
 #include "znn/znn.hpp"
 
@@ -57,6 +59,31 @@ TEST_CASE("codec: FP32 with BF16 precision codes its low planes as constants") {
     CHECK(h.codecs[2] == PlaneCodec::constant);
     CHECK(h.codecs[3] == PlaneCodec::constant);
     CHECK(block.size() < data.size() / 3);
+}
+
+TEST_CASE("codec: FP32 exponent planes take short codes only when small") {
+    // A table build is paid per plane: under 64K symbols, codes of at most 10 bits may cost
+    // 0.5% more; larger planes keep exact codes.
+    for (const std::size_t elements : {std::size_t{32} << 10, std::size_t{128} << 10}) {
+        INFO(elements << " elements");
+        const auto data = test::fp32_weights(4 * elements, 7);
+        std::vector<std::uint8_t> exponents(elements);
+        for (std::size_t i = 0; i < elements; ++i)
+            exponents[i] = static_cast<std::uint8_t>(((data[4 * i + 3] << 8 | data[4 * i + 2]) >> 7) & 0xFF);
+        const auto counts = huffman::count_symbols(exponents);
+        const auto exact = huffman::build_code_lengths(counts);
+        const auto short_codes = huffman::build_code_lengths(counts, 0.005);
+        REQUIRE(exact != short_codes);
+        ChunkSpec spec;
+        spec.layout = Layout::fp32;
+        Buffer block;
+        encode_chunk(data, spec, block);
+        const ChunkHeader h = parse_chunk_header(block);
+        REQUIRE(h.codecs[0] == PlaneCodec::huffman);
+        huffman::CodeLengths used{};
+        REQUIRE(huffman::read_table(std::span(block).subspan(h.header_size()), used) != 0);
+        CHECK(used == (elements < (std::size_t{64} << 10) ? short_codes : exact));
+    }
 }
 
 TEST_CASE("codec: random data is stored and grows by the header only") {
