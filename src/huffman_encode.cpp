@@ -123,21 +123,22 @@ void limit_lengths(std::span<const Leaf> by_count, unsigned L, CodeLengths& leng
 
 CodeLengths build_code_lengths(const Histogram& counts, double short_code_max_loss) noexcept {
     CodeLengths lengths{};
-    std::array<Leaf, 256> storage{};
+    // Leaves by count, ties in symbol order: sorted as one integer key each, count above
+    // symbol (sorting structs with a two-field comparison was a third of this function).
+    std::array<std::uint64_t, 256> keys;
     std::size_t used = 0;
     for (unsigned s = 0; s < 256; ++s)
-        if (counts[s] != 0) storage[used++] = {counts[s], static_cast<std::uint8_t>(s)};
-    const std::span<Leaf> leaves(storage.data(), used);
-    if (leaves.empty()) return lengths;
-    if (leaves.size() == 1) {
-        lengths[leaves[0].symbol] = 1;
+        if (counts[s] != 0) keys[used++] = (std::uint64_t{counts[s]} << 8) | s;
+    if (used == 0) return lengths;
+    if (used == 1) {
+        lengths[keys[0] & 0xFF] = 1;
         return lengths;
     }
-    // By count, ties in symbol order (what a stable sort of the symbol-ordered leaves
-    // gives, without the stable sort's buffer allocation).
-    std::sort(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) {
-        return a.count != b.count ? a.count < b.count : a.symbol < b.symbol;
-    });
+    std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(used));
+    std::array<Leaf, 256> storage;
+    for (std::size_t k = 0; k < used; ++k)
+        storage[k] = {static_cast<std::uint32_t>(keys[k] >> 8), static_cast<std::uint8_t>(keys[k] & 0xFF)};
+    const std::span<Leaf> leaves(storage.data(), used);
     compute_depths(leaves, lengths);
     const auto longest = *std::max_element(lengths.begin(), lengths.end());
     if (longest > kMaxCodeLength) limit_lengths(leaves, kMaxCodeLength, lengths);
