@@ -12,6 +12,7 @@
 #include "huffman.hpp"
 #include "planes.hpp"
 #include "probe.hpp"
+#include "sampled_counts.hpp"
 #include "znn/errors.hpp"
 
 namespace znn {
@@ -242,15 +243,13 @@ struct Bf16Choice {
 };
 
 // For the k elements of a BF16 chunk: bf16x when every element fits it and it codes
-// smaller by kBf16xMinGain, else bf16. One count of the bf16x symbols serves both: each
-// bf16 exponent is the sum of its two bf16x symbols.
+// smaller by kBf16xMinGain, else bf16. One count serves both layouts' plane 0.
 Bf16Choice choose_bf16_layout(std::span<const std::uint8_t> elements, std::size_t k) {
-    huffman::Histogram x{};
-    if (k == 0 || !count_bf16x_symbols(elements.data(), k, x)) return {};
-    huffman::Histogram e{};
-    for (unsigned sym = 0; sym < 256; ++sym) e[sym / 2] += x[sym];
-    PlaneStats with_x = plane_stats(x, kShortCodeMaxLoss);
-    PlaneStats plain = plane_stats(e, kShortCodeMaxLoss);
+    if (k == 0) return {};
+    const Bf16Counts counts = count_bf16_symbols(elements.data(), k);
+    PlaneStats plain = plane_stats(counts.exponents, kShortCodeMaxLoss);
+    if (!counts.fits_x) return {Layout::bf16, std::move(plain)};
+    PlaneStats with_x = plane_stats(counts.x, kShortCodeMaxLoss);
     const auto x_size = static_cast<double>(huffman::estimate_size(with_x.counts, with_x.lengths, k) + (7 * k + 7) / 8);
     const auto plain_size = static_cast<double>(huffman::estimate_size(plain.counts, plain.lengths, k) + k);
     if (x_size < plain_size * (1.0 - kBf16xMinGain)) return {Layout::bf16x, std::move(with_x)};
@@ -289,7 +288,6 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
         bf16 = choose_bf16_layout(raw.subspan(elements.leading), elements.elements);
         header.layout = bf16.layout;
     }
-    const PlaneStats* known0 = bf16.plane0 ? &*bf16.plane0 : nullptr;
     header.plane_count = static_cast<std::uint8_t>(layout_plane_count(header.layout));
     const PlaneShape shape = plane_shape(header.layout, header.phase, raw.size());
 
@@ -307,6 +305,9 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
         split_planes(header.layout, shape, raw, ptrs);
         for (unsigned i = 0; i < shape.count; ++i) planes[i] = {s.planes[i].data(), shape.sizes[i]};
     }
+    // FP16's high bytes are its exponents: counted from a sample too.
+    if (header.layout == Layout::fp16) bf16.plane0 = plane_stats(count_bytes_sampled(planes[0]));
+    const PlaneStats* known0 = bf16.plane0 ? &*bf16.plane0 : nullptr;
 
     // Encode every plane straight into the block, behind room for the header.
     std::size_t capacity = header.header_size();
@@ -314,7 +315,6 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
     block.resize(capacity);
     std::size_t pos = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) {
-        // BF16 exponents prefer short codes also where bf16x did not fit (|v| >= 2).
         const auto [codec, size] = encode_plane(planes[i], spec, header.layout, block.data() + pos, i == 0 ? known0 : nullptr,
                                                 short_code_max_loss(header.layout, i, shape.sizes[i]));
         header.codecs[i] = codec;

@@ -31,18 +31,6 @@ PlaneShape plane_shape(Layout layout, unsigned phase, std::size_t size) noexcept
 void split_planes(Layout layout, const PlaneShape& shape, std::span<const std::uint8_t> raw,
                   const std::array<std::uint8_t*, kMaxPlanes>& planes) noexcept;
 
-// For the bf16x layout: counts plane 0's symbols ((v >> 6) & 0xFF) over the k BF16
-// elements at src, and returns whether every element fits bf16x (exponent bit 7 clear,
-// i.e. |v| < 2, zeros and subnormals included). The counts are only complete when it does.
-// From kBf16xExactStatsElements elements on, the counts are estimated: of each block of
-// kBf16xSampleBlock elements, the first 1/kBf16xSampleShare is counted; the counts are
-// scaled to k, and every symbol between the chunk's smallest and largest (found over all
-// elements) counts at least 1, so a code built on them covers every symbol present.
-inline constexpr std::size_t kBf16xExactStatsElements = 16384;
-inline constexpr std::size_t kBf16xSampleBlock = 1024;
-inline constexpr std::size_t kBf16xSampleShare = 4;
-bool count_bf16x_symbols(const std::uint8_t* src, std::size_t k, std::array<std::uint32_t, 256>& counts) noexcept;
-
 // False when decoded planes cannot have come from split_planes: bf16x's packed plane must
 // end in zero padding bits. join_planes would ignore them, so without this check a flipped
 // padding bit would go unreported.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "huffman.hpp"
 #include "planes.hpp"
+#include "sampled_counts.hpp"
 #include "test_data.hpp"
 
 using namespace znn;
@@ -62,10 +64,19 @@ TEST_CASE("planes: fp8 splits signs from magnitudes and joins them back") {
 
 namespace {
 
-std::array<std::uint32_t, 256> exact_bf16x_counts(const std::vector<std::uint8_t>& elements) {
-    std::array<std::uint32_t, 256> counts{};
-    for (std::size_t i = 0; i + 1 < elements.size(); i += 2) ++counts[(elements[i] | elements[i + 1] << 8) >> 6 & 0xFF];
-    return counts;
+struct ExactCounts {
+    SymbolCounts exponents{};  // (v >> 7) & 0xFF
+    SymbolCounts x{};          // (v >> 6) & 0xFF
+};
+
+ExactCounts exact_bf16_counts(const std::vector<std::uint8_t>& elements, std::size_t k) {
+    ExactCounts c;
+    for (std::size_t i = 0; i < k; ++i) {
+        const unsigned v = elements[2 * i] | elements[2 * i + 1] << 8;
+        ++c.exponents[(v >> 7) & 0xFF];
+        ++c.x[(v >> 6) & 0xFF];
+    }
+    return c;
 }
 
 void set_element(std::vector<std::uint8_t>& elements, std::size_t i, unsigned v) {
@@ -73,56 +84,87 @@ void set_element(std::vector<std::uint8_t>& elements, std::size_t i, unsigned v)
     elements[2 * i + 1] = static_cast<std::uint8_t>(v >> 8);
 }
 
+// Sampled counts have exactly the symbols present, sum to about n, and estimate the
+// dominant symbol within ~3 standard deviations of a quarter sample of 16K symbols.
+void check_estimate(const SymbolCounts& counts, const SymbolCounts& exact, std::size_t n) {
+    std::uint64_t total = 0;
+    for (unsigned s = 0; s < 256; ++s) {
+        INFO("symbol " << s);
+        CHECK((counts[s] != 0) == (exact[s] != 0));
+        total += counts[s];
+    }
+    CHECK(total >= n - 256);
+    CHECK(total <= n + 256);
+    const auto top =
+        static_cast<std::size_t>(std::max_element(exact.begin(), exact.end()) - exact.begin());
+    CHECK(std::abs(static_cast<double>(counts[top]) - exact[top]) < 0.1 * exact[top]);
+}
+
 }  // namespace
 
-TEST_CASE("planes: bf16x statistics are exact below the sampling size") {
-    for (std::size_t k : {std::size_t{1}, std::size_t{7}, std::size_t{1025}, kBf16xExactStatsElements - 1}) {
-        const auto elements = test::bf16_weights(2 * k, k);
-        std::array<std::uint32_t, 256> counts{};
-        CHECK(count_bf16x_symbols(elements.data(), k, counts));
-        CHECK(counts == exact_bf16x_counts(elements));
+TEST_CASE("planes: BF16 and byte statistics are exact below the sampling size") {
+    for (std::size_t k :
+         {std::size_t{1}, std::size_t{7}, std::size_t{1025}, kSampledCountsMin - 1}) {
+        INFO("elements " << k);
+        auto elements = test::bf16_weights(2 * k, k);
+        const Bf16Counts counts = count_bf16_symbols(elements.data(), k);
+        CHECK(counts.fits_x);
+        CHECK(counts.x == exact_bf16_counts(elements, k).x);
+        CHECK(counts.exponents == exact_bf16_counts(elements, k).exponents);
+        set_element(elements, k / 2, 0xC000);  // -2.0: bf16x cannot code it
+        const Bf16Counts wide = count_bf16_symbols(elements.data(), k);
+        CHECK_FALSE(wide.fits_x);
+        CHECK(wide.exponents == exact_bf16_counts(elements, k).exponents);
+        const auto bytes = test::skewed_bytes(k, k);
+        CHECK(count_bytes_sampled(bytes) == huffman::count_symbols(bytes));
     }
 }
 
-TEST_CASE("planes: sampled bf16x statistics cover every symbol present and no other") {
-    for (std::size_t k : {kBf16xExactStatsElements, std::size_t{100'003}, std::size_t{131'072}}) {
+TEST_CASE("planes: sampled BF16 statistics cover every symbol present and no other") {
+    for (std::size_t k : {kSampledCountsMin, std::size_t{100'003}, std::size_t{131'072}}) {
         INFO("elements " << k);
         auto elements = test::bf16_weights(2 * k, 7);
         // Rare symbols where the sample does not look: the last element of a block, the
         // chunk's last (for 100 003, in the few elements past the last 32-element step),
         // one in a later block.
-        set_element(elements, kBf16xSampleBlock - 1, 0x0001);       // symbol 0 (a subnormal)
-        set_element(elements, k - 1, 0x3FC0);                      // symbol 0xFF (|v| just under 2)
-        set_element(elements, 3 * kBf16xSampleBlock - 33, 0x0140);  // symbol 5
-        const auto exact = exact_bf16x_counts(elements);
-        std::array<std::uint32_t, 256> counts{};
-        REQUIRE(count_bf16x_symbols(elements.data(), k, counts));
-        std::uint64_t total = 0;
-        for (unsigned s = 0; s < 256; ++s) {
-            INFO("symbol " << s);
-            CHECK((counts[s] != 0) == (exact[s] != 0));
-            total += counts[s];
-        }
-        // Scaled to the chunk: the sample's counts sum to k, less rounding, plus the
-        // symbols it missed.
-        CHECK(total >= k - 256);
-        CHECK(total <= k + 256);
-        // The dominant symbol's estimate is close to its true count (within ~3 standard
-        // deviations of a quarter sample of the smallest sampled chunk).
-        const auto top = static_cast<std::size_t>(std::max_element(exact.begin(), exact.end()) - exact.begin());
-        CHECK(std::abs(static_cast<double>(counts[top]) - exact[top]) < 0.1 * exact[top]);
+        set_element(elements, kSampleBlock - 1, 0x0001);       // x symbol 0 (a subnormal)
+        set_element(elements, k - 1, 0x3FC0);                  // x symbol 0xFF (|v| just under 2)
+        set_element(elements, 3 * kSampleBlock - 33, 0x0140);  // x symbol 5
+        const Bf16Counts counts = count_bf16_symbols(elements.data(), k);
+        REQUIRE(counts.fits_x);
+        const ExactCounts exact = exact_bf16_counts(elements, k);
+        check_estimate(counts.x, exact.x, k);
+        check_estimate(counts.exponents, exact.exponents, k);
     }
 }
 
-TEST_CASE("planes: bf16x statistics see an element that does not fit anywhere in the chunk") {
-    for (std::size_t k : {std::size_t{5000}, 4 * kBf16xSampleBlock + 100, std::size_t{40'000}}) {
-        for (std::size_t at : {std::size_t{0}, kBf16xSampleBlock - 1, 2 * kBf16xSampleBlock + 700, k - 1}) {
+TEST_CASE("planes: BF16 statistics see an element bf16x cannot code anywhere in the chunk") {
+    for (std::size_t k : {std::size_t{5000}, 4 * kSampleBlock + 100, std::size_t{40'000}}) {
+        for (std::size_t at : {std::size_t{0}, kSampleBlock - 1, 2 * kSampleBlock + 700, k - 1}) {
             INFO("elements " << k << ", 2.0 at " << at);
             auto elements = test::bf16_weights(2 * k, 3);
-            std::array<std::uint32_t, 256> counts{};
-            REQUIRE(count_bf16x_symbols(elements.data(), k, counts));
+            REQUIRE(count_bf16_symbols(elements.data(), k).fits_x);
             set_element(elements, at, 0x4000);  // 2.0: exponent bit 7 set
-            CHECK_FALSE(count_bf16x_symbols(elements.data(), k, counts));
+            const Bf16Counts counts = count_bf16_symbols(elements.data(), k);
+            CHECK_FALSE(counts.fits_x);
+            // Its exponent (0x80) still gets a code, in the sample or not.
+            CHECK(counts.exponents[0x80] != 0);
+            const ExactCounts exact = exact_bf16_counts(elements, k);
+            for (unsigned s = 0; s < 256; ++s)
+                CHECK((counts.exponents[s] != 0) == (exact.exponents[s] != 0));
         }
+    }
+}
+
+TEST_CASE("planes: sampled byte statistics cover every symbol present and no other") {
+    for (std::size_t n : {kSampledCountsMin, std::size_t{100'003}, std::size_t{131'072}}) {
+        INFO("bytes " << n);
+        const auto weights = test::fp16_weights(2 * n, 5);
+        std::vector<std::uint8_t> plane(n);  // FP16 high bytes: sign, exponent, 2 mantissa bits
+        for (std::size_t i = 0; i < n; ++i) plane[i] = weights[2 * i + 1];
+        plane[kSampleBlock - 1] = 0x7C;  // infinity's high byte
+        plane[n - 1] = 0x01;
+        plane[3 * kSampleBlock - 33] = 0xFF;
+        check_estimate(count_bytes_sampled(plane), huffman::count_symbols(plane), n);
     }
 }
