@@ -18,13 +18,10 @@ constexpr std::size_t kTrialBytes = std::size_t{1} << 19;
 std::size_t trial_chunk_size(std::span<const std::uint8_t> sample, const ChunkSpec& spec) {
     std::size_t best_size = kDefaultChunkSize;
     std::uint64_t best_bytes = UINT64_MAX;
-    Buffer block;
     for (const std::size_t size : kTrialChunkSizes) {
         std::uint64_t bytes = 0;
-        for (std::size_t at = 0; at < sample.size(); at += size) {
-            encode_chunk(sample.subspan(at, std::min(size, sample.size() - at)), spec, block);
-            bytes += block.size() + kSeekEntrySize;
-        }
+        for (std::size_t at = 0; at < sample.size(); at += size)
+            bytes += estimate_chunk_size(sample.subspan(at, std::min(size, sample.size() - at)), spec) + kSeekEntrySize;
         if (bytes < best_bytes) {
             best_bytes = bytes;
             best_size = size;

@@ -112,13 +112,14 @@ std::size_t zstd_compress(std::span<const std::uint8_t> src, int level, Buffer& 
     return n;
 }
 
-// zstd at `level` into dst when it codes the plane under `limit` bytes; its size if so.
+// zstd at `level` into dst (if not null) when it codes the plane under `limit` bytes; its
+// size if so.
 std::optional<std::size_t> zstd_under(std::span<const std::uint8_t> plane, int level, std::size_t limit,
                                       std::uint8_t* dst) {
     Scratch& s = scratch();
     const std::size_t z = zstd_compress(plane, level, s.zstd_out);
     if (z >= limit) return std::nullopt;
-    std::memcpy(dst, s.zstd_out.data(), z);
+    if (dst != nullptr) std::memcpy(dst, s.zstd_out.data(), z);
     return z;
 }
 
@@ -163,28 +164,32 @@ PlaneStats plane_stats(const huffman::Histogram& counts, double short_code_max_l
     return {counts, huffman::build_code_lengths(counts, short_code_max_loss)};
 }
 
+// Copies a plane that is stored as it is; with no dst, only its size is wanted.
+std::pair<PlaneCodec, std::size_t> store_plane(std::span<const std::uint8_t> plane, std::uint8_t* dst) {
+    if (dst != nullptr) std::memcpy(dst, plane.data(), plane.size());
+    return {PlaneCodec::stored, plane.size()};
+}
+
 // Encodes one plane at dst (room for huffman::encode_bound(n) and ans::encode_bound(n)
-// bytes or more). `known`, if given, holds the plane's statistics.
+// bytes or more). `known`, if given, holds the plane's statistics. With dst null, makes
+// the same choices but only returns the size, the entropy coders' by estimate (exact to a
+// few bytes a block).
 std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& spec,
                                                 Layout layout, std::uint8_t* dst, const PlaneStats* known,
                                                 double short_code_max_loss) {
     const std::size_t n = plane.size();
     if (n == 0) return {PlaneCodec::stored, 0};
-    if (known == nullptr && is_float_layout(layout) && sample_says_random(plane)) {
-        std::memcpy(dst, plane.data(), n);
-        return {PlaneCodec::stored, n};
-    }
+    if (known == nullptr && is_float_layout(layout) && sample_says_random(plane)) return store_plane(plane, dst);
     // A large JSON header is text: zstd always wins, and counting its symbols for Huffman
     // cost 1% of compressing a BF16 model with a 1 MB header.
     if (spec.metadata && n > kSmallMetadata) {
         if (const auto z = zstd_under(plane, kMetadataZstdLevel, n, dst)) return {PlaneCodec::zstd, *z};
-        std::memcpy(dst, plane.data(), n);
-        return {PlaneCodec::stored, n};
+        return store_plane(plane, dst);
     }
     const PlaneStats stats = known != nullptr ? *known : plane_stats(huffman::count_symbols(plane), short_code_max_loss);
     const huffman::Histogram& counts = stats.counts;
     if (std::count(counts.begin(), counts.end(), 0u) == 255) {
-        dst[0] = plane[0];
+        if (dst != nullptr) dst[0] = plane[0];
         return {PlaneCodec::constant, 1};
     }
     const huffman::CodeLengths& lengths = stats.lengths;
@@ -221,16 +226,13 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
         }
     }
     if (static_cast<double>(entropy_estimate) < static_cast<double>(n) * (1.0 - kHuffmanMinGain)) {
-        if (levels) {
-            const std::size_t size = ans::encode(plane, *levels, dst);
-            if (size < n) return {PlaneCodec::ans, size};
-        } else {
-            const std::size_t size = huffman::encode(plane, lengths, dst);
-            if (size < n) return {PlaneCodec::huffman, size};
-        }
+        const PlaneCodec codec = levels ? PlaneCodec::ans : PlaneCodec::huffman;
+        const std::size_t size = dst == nullptr ? entropy_estimate
+                                 : levels       ? ans::encode(plane, *levels, dst)
+                                                : huffman::encode(plane, lengths, dst);
+        if (size < n) return {codec, size};
     }
-    std::memcpy(dst, plane.data(), n);
-    return {PlaneCodec::stored, n};
+    return store_plane(plane, dst);
 }
 
 // bf16x must save this share of the chunk over bf16 to be used: its exponent symbols
@@ -267,12 +269,12 @@ void store_chunk(std::span<const std::uint8_t> raw, ChunkHeader& header, Buffer&
     std::memcpy(block.data() + header.header_size(), raw.data(), raw.size());
 }
 
-}  // namespace
-
-std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec, Buffer& block) {
+// encode_chunk, or with no block only the size its block would have (see encode_plane).
+std::uint64_t code_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec, Buffer* block,
+                         std::size_t& size) {
     ChunkHeader header;
     header.raw_size = raw.size();
-    header.checksum = checksum_bytes(raw);
+    header.checksum = block != nullptr ? checksum_bytes(raw) : 0;
     header.layout = spec.layout;
     header.phase = spec.phase;
     if (spec.probe) {
@@ -312,22 +314,44 @@ std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& s
     // Encode every plane straight into the block, behind room for the header.
     std::size_t capacity = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) capacity += std::max({huffman::encode_bound(shape.sizes[i]), ans::encode_bound(shape.sizes[i]), shape.sizes[i] + 8});
-    block.resize(capacity);
+    if (block != nullptr) block->resize(capacity);
     std::size_t pos = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) {
-        const auto [codec, size] = encode_plane(planes[i], spec, header.layout, block.data() + pos, i == 0 ? known0 : nullptr,
-                                                short_code_max_loss(header.layout, i, shape.sizes[i]));
+        std::uint8_t* dst = block != nullptr ? block->data() + pos : nullptr;
+        const auto [codec, plane_size] = encode_plane(planes[i], spec, header.layout, dst, i == 0 ? known0 : nullptr,
+                                                      short_code_max_loss(header.layout, i, shape.sizes[i]));
         header.codecs[i] = codec;
-        header.sizes[i] = size;
-        pos += size;
+        header.sizes[i] = plane_size;
+        pos += plane_size;
     }
     if (pos - header.header_size() >= raw.size()) {
-        store_chunk(raw, header, block);  // incompressible: never grow by more than the header
+        // Incompressible: never grow by more than the header.
+        if (block != nullptr)
+            store_chunk(raw, header, *block);
+        else
+            header.plane_count = 1;
+        size = header.header_size() + raw.size();
         return header.checksum;
     }
-    block.resize(pos);
-    write_chunk_header(header, block.data());
+    if (block != nullptr) {
+        block->resize(pos);
+        write_chunk_header(header, block->data());
+    }
+    size = pos;
     return header.checksum;
+}
+
+}  // namespace
+
+std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec, Buffer& block) {
+    std::size_t size = 0;
+    return code_chunk(raw, spec, &block, size);
+}
+
+std::size_t estimate_chunk_size(std::span<const std::uint8_t> raw, const ChunkSpec& spec) {
+    std::size_t size = 0;
+    code_chunk(raw, spec, nullptr, size);
+    return size;
 }
 
 ChunkHeader parse_chunk_header(std::span<const std::uint8_t> block) {

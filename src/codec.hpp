@@ -25,6 +25,11 @@ struct ChunkSpec {
 std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec,
                            Buffer& block);
 
+// The size of the block encode_chunk would make, from the same choices but with the
+// entropy coders' sizes estimated (exact to a few bytes a plane) and no checksum: for
+// comparing ways to cut the input into chunks at half the cost.
+std::size_t estimate_chunk_size(std::span<const std::uint8_t> raw, const ChunkSpec& spec);
+
 // Decodes a complete chunk block whose header was parsed into `header`; out must be
 // header.raw_size bytes. Throws FormatError if the payload is corrupt or the checksum
 // does not match.

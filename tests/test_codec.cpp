@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "codec.hpp"
 #include "huffman.hpp"
 #include "huffman_table.hpp"
@@ -83,6 +85,31 @@ TEST_CASE("codec: FP32 exponent planes take short codes only when small") {
         huffman::CodeLengths used{};
         REQUIRE(huffman::read_table(std::span(block).subspan(h.header_size()), used) != 0);
         CHECK(used == (elements < (std::size_t{64} << 10) ? short_codes : exact));
+    }
+}
+
+TEST_CASE("codec: estimated chunk sizes are the encoded sizes to a few bytes a block") {
+    // The chunk-size trial compares estimates; they must track what encode_chunk makes:
+    // to the bytes each block's streams round up to, and for sampled statistics (BF16
+    // and FP16 exponents) to the sample's error, well under a percent.
+    std::vector<std::pair<const char*, std::vector<std::uint8_t>>> inputs = {
+        {"bf16", test::bf16_weights(300'000, 1)},      {"fp16", test::fp16_weights(300'000, 2)},
+        {"fp32", test::fp32_weights(300'000, 3)},      {"fp8", test::fp8_weights(300'000, 4)},
+        {"random", test::random_bytes(300'000, 5)},    {"skewed", test::skewed_bytes(300'000, 6)},
+        {"tiny", test::bf16_weights(10, 7)},
+    };
+    for (const auto& [name, data] : inputs) {
+        for (const bool probe : {true, false}) {
+            INFO(name << (probe ? " probed" : " as bytes"));
+            ChunkSpec spec;
+            spec.probe = probe;
+            Buffer block;
+            encode_chunk(data, spec, block);
+            const auto estimate = static_cast<double>(estimate_chunk_size(data, spec));
+            const double blocks = static_cast<double>(data.size() / (64 << 10) + 1);
+            const auto actual = static_cast<double>(block.size());
+            CHECK(std::abs(estimate - actual) <= 0.002 * actual + 8 * 4 * blocks);
+        }
     }
 }
 
