@@ -49,11 +49,11 @@ constexpr double kAnsMinBitsPerSymbol = 4.0;
 constexpr double kAnsMinGain = 0.002;
 // Sign and mantissa planes of floats are close to random. Before counting such a plane in
 // full, a sample of kSampleSlices slices of kSampleSlice bytes spread over it is counted;
-// if even the sample cannot gain kHuffmanMinGain, the plane is stored. Planes under 64K
-// bytes are sampled by an eighth, not a quarter: a uniform plane's 4K-byte sample still
-// reads ~7.95 bits, far above the bar, and every shared file coded to the same bytes
-// (with slices of 512 the BF16 model did not: +2.5 KB).
-constexpr std::size_t kSampleSlice = 1 << 10;  // at most; a 64th of smaller planes
+// if even the sample cannot gain kHuffmanMinGain, the plane is stored. At most 4 KiB:
+// a uniform plane's 4K-byte sample still reads ~7.95 bits against the 7.44 bar, and
+// every shared file codes to the same bytes as with 8 KiB (half the sampling cost on the
+// FP16 file); planes under 32 KiB give an eighth of their bytes.
+constexpr std::size_t kSampleSlice = 1 << 9;  // at most; a 64th of smaller planes
 constexpr std::size_t kSampleSlices = 8;
 constexpr std::size_t kMinSampledPlane = 16 << 10;
 
