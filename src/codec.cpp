@@ -186,7 +186,14 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
         if (const auto z = zstd_under(plane, kMetadataZstdLevel, n, dst)) return {PlaneCodec::zstd, *z};
         return store_plane(plane, dst);
     }
-    const PlaneStats stats = known != nullptr ? *known : plane_stats(huffman::count_symbols(plane), short_code_max_loss);
+    // The 2-byte float layouts' planes are counted from a sample like their exponents: a
+    // plane that reaches here holds exponent bits (an odd phase moves them to plane 1).
+    // FP32 planes are counted in full: that file has no size to spare.
+    const bool two_byte_float = layout == Layout::bf16 || layout == Layout::bf16x || layout == Layout::fp16;
+    const PlaneStats stats =
+        known != nullptr ? *known
+                         : plane_stats(two_byte_float ? count_bytes_sampled(plane) : huffman::count_symbols(plane),
+                                       short_code_max_loss);
     const huffman::Histogram& counts = stats.counts;
     if (std::count(counts.begin(), counts.end(), 0u) == 255) {
         if (dst != nullptr) dst[0] = plane[0];
