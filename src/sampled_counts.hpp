@@ -6,7 +6,8 @@
 // is counted and the counts are scaled to the whole. A code built on them must still
 // cover every symbol present, so the other symbols are checked against the sample's
 // symbol set (32 at a time with AVX2, a bitmap lookup with byte shuffles) and each one
-// the sample missed counts 1. Shared files code 0.001-0.007 points larger this way.
+// the sample missed counts 1. The shared files code at most 0.016 points larger this way
+// (the FP16 file; the BF16 model 0.001).
 #pragma once
 
 #include <array>
