@@ -134,10 +134,10 @@ bool worth_trying_zstd(const ChunkSpec& spec, Layout layout, const huffman::Hist
     return top > n / 2;
 }
 
-// A plane's histogram and Huffman code lengths, when the caller has them already.
+// A plane's histogram, and its Huffman code lengths if they were needed already.
 struct PlaneStats {
     huffman::Histogram counts;
-    huffman::CodeLengths lengths;
+    std::optional<huffman::CodeLengths> lengths;
 };
 
 // BF16 exponent planes may give up this share of their size for codes of at most 10 bits
@@ -192,14 +192,20 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
     const bool two_byte_float = layout == Layout::bf16 || layout == Layout::bf16x || layout == Layout::fp16;
     const PlaneStats stats =
         known != nullptr ? *known
-                         : plane_stats(two_byte_float ? count_bytes_sampled(plane) : huffman::count_symbols(plane),
-                                       short_code_max_loss);
+                         : PlaneStats{two_byte_float ? count_bytes_sampled(plane) : huffman::count_symbols(plane), {}};
     const huffman::Histogram& counts = stats.counts;
     if (std::count(counts.begin(), counts.end(), 0u) == 255) {
         if (dst != nullptr) dst[0] = plane[0];
         return {PlaneCodec::constant, 1};
     }
-    const huffman::CodeLengths& lengths = stats.lengths;
+    // No code codes below the entropy: where even it misses the bar and zstd is not worth
+    // a try, the plane is stored before a code is built (the FP16 file's odd-phase chunks,
+    // whose plane 0 is near random, had a quarter of its code builds).
+    const double bar = static_cast<double>(n) * (1.0 - kHuffmanMinGain);
+    const bool try_zstd = worth_trying_zstd(spec, layout, counts, n);
+    if (!try_zstd && entropy_bits(counts) / 8 >= bar) return store_plane(plane, dst);
+    const huffman::CodeLengths lengths =
+        stats.lengths ? *stats.lengths : huffman::build_code_lengths(counts, short_code_max_loss);
     const std::size_t huffman_estimate = huffman::estimate_size(counts, lengths, n);
     // The entropy coder for this plane: Huffman, or tANS where it pays (see kAnsMinGain).
     std::size_t entropy_estimate = huffman_estimate;
@@ -217,7 +223,7 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
             levels.reset();
     }
 
-    if (worth_trying_zstd(spec, layout, counts, n)) {
+    if (try_zstd) {
         const int level = !spec.metadata       ? kDataZstdLevel
                           : n <= kSmallMetadata ? kSmallMetadataZstdLevel
                                                 : kMetadataZstdLevel;
@@ -232,7 +238,7 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
             if (const auto z = zstd_under(plane, level, std::min(n, entropy_estimate), dst)) return {PlaneCodec::zstd, *z};
         }
     }
-    if (static_cast<double>(entropy_estimate) < static_cast<double>(n) * (1.0 - kHuffmanMinGain)) {
+    if (static_cast<double>(entropy_estimate) < bar) {
         const PlaneCodec codec = levels ? PlaneCodec::ans : PlaneCodec::huffman;
         const std::size_t size = dst == nullptr ? entropy_estimate
                                  : levels       ? ans::encode(plane, *levels, dst)
@@ -256,11 +262,11 @@ struct Bf16Choice {
 Bf16Choice choose_bf16_layout(std::span<const std::uint8_t> elements, std::size_t k) {
     if (k == 0) return {};
     const Bf16Counts counts = count_bf16_symbols(elements.data(), k);
+    if (!counts.fits_x) return {Layout::bf16, PlaneStats{counts.exponents, {}}};
     PlaneStats plain = plane_stats(counts.exponents, kShortCodeMaxLoss);
-    if (!counts.fits_x) return {Layout::bf16, std::move(plain)};
     PlaneStats with_x = plane_stats(counts.x, kShortCodeMaxLoss);
-    const auto x_size = static_cast<double>(huffman::estimate_size(with_x.counts, with_x.lengths, k) + (7 * k + 7) / 8);
-    const auto plain_size = static_cast<double>(huffman::estimate_size(plain.counts, plain.lengths, k) + k);
+    const auto x_size = static_cast<double>(huffman::estimate_size(with_x.counts, *with_x.lengths, k) + (7 * k + 7) / 8);
+    const auto plain_size = static_cast<double>(huffman::estimate_size(plain.counts, *plain.lengths, k) + k);
     if (x_size < plain_size * (1.0 - kBf16xMinGain)) return {Layout::bf16x, std::move(with_x)};
     return {Layout::bf16, std::move(plain)};
 }
@@ -315,7 +321,7 @@ std::uint64_t code_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spe
         for (unsigned i = 0; i < shape.count; ++i) planes[i] = {s.planes[i].data(), shape.sizes[i]};
     }
     // FP16's high bytes are its exponents: counted from a sample too.
-    if (header.layout == Layout::fp16) bf16.plane0 = plane_stats(count_bytes_sampled(planes[0]));
+    if (header.layout == Layout::fp16) bf16.plane0 = PlaneStats{count_bytes_sampled(planes[0]), {}};
     const PlaneStats* known0 = bf16.plane0 ? &*bf16.plane0 : nullptr;
 
     // Encode every plane straight into the block, behind room for the header.
