@@ -155,7 +155,7 @@ bool decode_blocks(std::span<const std::uint8_t> in, std::size_t pos, std::span<
 // the register. Pending bits sit at its top and each code enters from above, so an entry
 // can hold the code already in place, (code << (64 - length)) | length: a put is then
 // one shift, one OR and one add, with no masking or unpacking (7 -> 5 instructions a
-// symbol; the encoder got 20% faster on 8-bit planes). The length in the entry's low 6
+// symbol; 8-bit planes 0.60 -> 0.51 ns a symbol). The length in the entry's low 6
 // bits is the shift count x86 uses anyway; in `bits` it is garbage below the pending
 // bits, and in `pending` the codes add garbage above bit 41 that flush() masks off.
 struct TopBitWriter {
