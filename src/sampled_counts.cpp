@@ -1,12 +1,14 @@
 #include "sampled_counts.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
 #include "bytes_io.hpp"
+#include "huffman.hpp"
 
 namespace znn {
 
@@ -16,9 +18,9 @@ namespace {
 // a bf16x symbol the low 8 where bit 14 is clear.
 constexpr std::size_t kElementBins = 512;
 
-// Eight sub-histograms, so repeated neighbours do not serialise on one counter.
-template <std::size_t Bins>
-using SubCounts = std::array<std::array<std::uint32_t, Bins>, 8>;
+// Eight sub-histograms, so repeated neighbours do not serialise on one counter (as in
+// huffman::count_symbols, which counts byte planes).
+using SubCounts = std::array<std::array<std::uint32_t, kElementBins>, 8>;
 
 template <std::size_t Bins>
 using SymbolSet = std::array<bool, Bins>;
@@ -28,7 +30,7 @@ unsigned element_symbol(unsigned v) noexcept {
 }
 
 void count_elements(const std::uint8_t* src, std::size_t begin, std::size_t end,
-                    SubCounts<kElementBins>& sub) noexcept {
+                    SubCounts& sub) noexcept {
     std::size_t i = begin;
     for (; i + 8 <= end; i += 8) {
         const auto a = load_le<std::uint64_t>(src + 2 * i);
@@ -45,33 +47,16 @@ void count_elements(const std::uint8_t* src, std::size_t begin, std::size_t end,
     for (; i < end; ++i) ++sub[0][element_symbol(load_le<std::uint16_t>(src + 2 * i))];
 }
 
-void count_bytes(const std::uint8_t* p, std::size_t begin, std::size_t end,
-                 SubCounts<256>& sub) noexcept {
-    std::size_t i = begin;
-    for (; i + 8 <= end; i += 8) {
-        const auto a = load_le<std::uint64_t>(p + i);
-        ++sub[0][a & 0xFF];
-        ++sub[1][(a >> 8) & 0xFF];
-        ++sub[2][(a >> 16) & 0xFF];
-        ++sub[3][(a >> 24) & 0xFF];
-        ++sub[4][(a >> 32) & 0xFF];
-        ++sub[5][(a >> 40) & 0xFF];
-        ++sub[6][(a >> 48) & 0xFF];
-        ++sub[7][a >> 56];
-    }
-    for (; i < end; ++i) ++sub[0][p[i]];
-}
-
-// The sample: every symbol below kSampledCountsMin, else the first 1/kSampleShare of each
-// kSampleBlock. `count(begin, end, sub)` counts a range.
-template <std::size_t Bins, class Count>
-std::array<std::uint32_t, Bins> count_sample(std::size_t n, Count count) noexcept {
-    SubCounts<Bins> sub{};
-    const std::size_t counted = n >= kSampledCountsMin ? kSampleBlock / kSampleShare : kSampleBlock;
-    for (std::size_t block = 0; block < n; block += kSampleBlock)
-        count(block, std::min(n, block + counted), sub);
-    std::array<std::uint32_t, Bins> counts{};
-    for (std::size_t s = 0; s < Bins; ++s) {
+// The sample's elements: all of them below kSampledCountsMin, else the first
+// 1/kSampleShare of each kSampleBlock.
+std::array<std::uint32_t, kElementBins> count_element_sample(const std::uint8_t* src,
+                                                             std::size_t k) noexcept {
+    SubCounts sub{};
+    const std::size_t counted = k >= kSampledCountsMin ? kSampleBlock / kSampleShare : kSampleBlock;
+    for (std::size_t block = 0; block < k; block += kSampleBlock)
+        count_elements(src, block, std::min(k, block + counted), sub);
+    std::array<std::uint32_t, kElementBins> counts{};
+    for (std::size_t s = 0; s < kElementBins; ++s) {
         std::uint32_t total = 0;
         for (const auto& t : sub) total += t[s];
         counts[s] = total;
@@ -208,10 +193,7 @@ bool has_avx2() noexcept {
 }  // namespace
 
 Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept {
-    auto counts = count_sample<kElementBins>(
-        k, [src](std::size_t b, std::size_t e, SubCounts<kElementBins>& sub) {
-            count_elements(src, b, e, sub);
-        });
+    auto counts = count_element_sample(src, k);
     if (k >= kSampledCountsMin) {
         SymbolSet<kElementBins> known = known_set(counts);
         SymbolSet<kElementBins> extra{};
@@ -246,12 +228,17 @@ Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept {
     return out;
 }
 
-SymbolCounts count_bytes_sampled(std::span<const std::uint8_t> plane) noexcept {
+SymbolCounts count_bytes_sampled(std::span<const std::uint8_t> plane) {
     const std::uint8_t* p = plane.data();
     const std::size_t n = plane.size();
-    auto counts = count_sample<256>(
-        n, [p](std::size_t b, std::size_t e, SubCounts<256>& sub) { count_bytes(p, b, e, sub); });
-    if (n < kSampledCountsMin) return counts;
+    if (n < kSampledCountsMin) return huffman::count_symbols(plane);
+    // The sample's slices, gathered to be counted at once (the copy costs a tenth of the
+    // count).
+    thread_local std::vector<std::uint8_t> sample;
+    sample.clear();
+    for (std::size_t block = 0; block < n; block += kSampleBlock)
+        sample.insert(sample.end(), p + block, p + std::min(n, block + kSampleBlock / kSampleShare));
+    SymbolCounts counts = huffman::count_symbols(sample);
     SymbolSet<256> known = known_set(counts);
     SymbolSet<256> extra{};
 #if defined(ZNN_SAMPLED_COUNTS_AVX2)

@@ -35,6 +35,6 @@ struct Bf16Counts {
 Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept;
 
 // A byte plane's histogram, sampled as above.
-SymbolCounts count_bytes_sampled(std::span<const std::uint8_t> plane) noexcept;
+SymbolCounts count_bytes_sampled(std::span<const std::uint8_t> plane);
 
 }  // namespace znn
