@@ -171,9 +171,9 @@ std::pair<PlaneCodec, std::size_t> encode_plane(std::span<const std::uint8_t> pl
         if (const auto z = zstd_under(plane, kMetadataZstdLevel, n, dst)) return {PlaneCodec::zstd, *z};
         return store_plane(plane, dst);
     }
-    // The 2-byte float layouts' planes are counted from a sample like their exponents: a
-    // plane that reaches here holds exponent bits (an odd phase moves them to plane 1).
-    // FP32 planes are counted in full: that file has no size to spare.
+    // The 2-byte float layouts' planes are counted from a sample like BF16 exponents: a
+    // plane that reaches here holds exponent bits (FP16's high bytes; an odd phase moves
+    // them to plane 1). FP32 planes are counted in full: that file has no size to spare.
     const bool two_byte_float = layout == Layout::bf16 || layout == Layout::bf16x || layout == Layout::fp16;
     const PlaneStats stats =
         known != nullptr ? *known
@@ -305,8 +305,6 @@ std::uint64_t code_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spe
         split_planes(header.layout, shape, raw, ptrs);
         for (unsigned i = 0; i < shape.count; ++i) planes[i] = {s.planes[i].data(), shape.sizes[i]};
     }
-    // FP16's high bytes are its exponents: counted from a sample too.
-    if (header.layout == Layout::fp16) bf16.plane0 = PlaneStats{count_bytes_sampled(planes[0]), {}};
     const PlaneStats* known0 = bf16.plane0 ? &*bf16.plane0 : nullptr;
 
     // Encode every plane straight into the block, behind room for the header.
