@@ -536,6 +536,12 @@ if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-l
     expect_rc "stdin compress to a terminal" 2
     if grep -q '^znn: stdin: stdout is a terminal' tty.txt; then pass; else fail "terminal refusal message (stdin): $(head -c 300 tty.txt)"; fi
     check "terminal: no small.bin.znn" absent small.bin.znn
+    # A terminal named with -o is a device written in place, and refused the same way.
+    run_on_tty "'$BIN' compress small.bin -o /dev/tty"
+    expect_rc "compress -o /dev/tty" 2
+    if grep -q '^znn: small.bin: /dev/tty is a terminal' tty.txt; then pass; else fail "terminal refusal message (-o /dev/tty): $(head -c 300 tty.txt)"; fi
+    run_on_tty "'$BIN' compress -o /dev/tty < small.bin"
+    expect_rc "stdin compress -o /dev/tty" 2
 else
     note "util-linux script missing: terminal check skipped"
 fi

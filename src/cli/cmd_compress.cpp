@@ -100,43 +100,65 @@ std::string output_name_for(Mode mode, const std::string& input) {
     return input.substr(0, input.size() - kSuffix.size());
 }
 
+// Where the output of one job goes. Exactly one of: a new file (a temporary, committed
+// when complete), a device or pipe that already exists (written in place, as zstd does;
+// replacing /dev/null by a file would be a disaster), or stdout.
+struct OutputTarget {
+    std::optional<OutputFile> file;
+    InputFd special;
+    int fd = STDOUT_FILENO;
+    std::string name = "stdout";
+};
+
+// Opens `target` ("" or "-" for stdout) for a job reading `source` ("stdin" for the
+// standard input). Refuses to overwrite a file without -f, to overwrite the source, and
+// to write compressed data to a terminal.
+void open_output(OutputTarget& out, const std::string& target, const std::string& source, const Options& options) {
+    if (options.mode == Mode::test) return;
+    if (!target.empty() && target != "-") {
+        out.name = target;
+        out.special.fd = open_special_output(target);
+        if (out.special.fd >= 0) {
+            out.fd = out.special.fd;
+        } else {
+            if (fs::exists(target)) {
+                if (source != "stdin" && fs::equivalent(target, source))
+                    throw IoError("output would overwrite the input", source);
+                if (!options.force) throw IoError("already exists; not overwritten (use -f)", target);
+            }
+            out.file.emplace(target);
+            out.fd = out.file->fd();
+            return;
+        }
+    }
+    if (options.mode == Mode::compress && ::isatty(out.fd) == 1 && !options.force)
+        throw UsageError(out.name + " is a terminal: not writing compressed data to it (use -o or a redirection)",
+                         source);
+}
+
 bool process_stream(const Options& options) {
     const Mode mode = options.mode;
     try {
-        std::optional<OutputFile> file;
-        InputFd special;  // an output device or pipe, written in place
-        int out_fd = STDOUT_FILENO;
-        std::string out_name = "stdout";
-        if (mode != Mode::test && !options.output.empty() && options.output != "-" && !options.to_stdout) {
-            special.fd = open_special_output(options.output);
-            if (special.fd >= 0) {
-                out_fd = special.fd;
-            } else {
-                if (!options.force && fs::exists(options.output))
-                    throw IoError("already exists; not overwritten (use -f)", options.output);
-                file.emplace(options.output);
-                out_fd = file->fd();
-            }
-            out_name = options.output;
-        }
-        if (mode == Mode::compress && !file && ::isatty(out_fd) == 1 && !options.force)
-            throw UsageError("stdout is a terminal: not writing compressed data to it (use -o or a redirection)",
-                             "stdin");
+        OutputTarget target;
+        open_output(target, options.to_stdout ? std::string() : options.output, "stdin", options);
         FdInput in(STDIN_FILENO, "stdin");
-        FdOutput fd_out(out_fd, out_name);
+        FdOutput fd_out(target.fd, target.name);
         NullOutput null_out;
         OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
         Progress progress("stdin", 0);
         const auto start = std::chrono::steady_clock::now();
         const Stats stats = run_codec(mode, in, out, options, progress);
         const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-        if (file) file->commit(true, false);
+        if (target.file) target.file->commit(true, false);
         print_summary("stdin", mode, stats, took.count(), options);
         return true;
     } catch (const UsageError&) {
         throw;  // exit 2, from main
     } catch (const Error& e) {
         print_error(e.path().empty() ? "stdin" : e.path(), e.what());
+        return false;
+    } catch (const fs::filesystem_error& e) {
+        print_error(options.output, e.code().message());
         return false;
     }
 }
@@ -149,26 +171,12 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         struct stat st {};
         if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) throw IoError("not a regular file -- ignored", input);
 
-        const bool to_stdout = options.to_stdout || target == "-";
-        std::optional<OutputFile> file;
-        InputFd special;  // an output device or pipe, written in place
-        int out_fd = STDOUT_FILENO;
-        if (mode != Mode::test && !to_stdout && (special.fd = open_special_output(target)) >= 0) {
-            out_fd = special.fd;
-        } else if (mode != Mode::test && !to_stdout) {
-            if (fs::exists(target)) {
-                if (fs::equivalent(target, input)) throw IoError("output would overwrite the input", input);
-                if (!options.force) throw IoError("already exists; not overwritten (use -f)", target);
-            }
-            file.emplace(target);
-            out_fd = file->fd();
-        } else if (mode == Mode::compress && ::isatty(STDOUT_FILENO) == 1 && !options.force) {
-            throw UsageError("stdout is a terminal: not writing compressed data to it (use -o or a redirection)",
-                             input);
-        }
+        OutputTarget output;
+        open_output(output, options.to_stdout ? std::string("-") : target, input, options);
+        std::optional<OutputFile>& file = output.file;
 
         FdInput input_stream(in.fd, input, /*positional=*/true);
-        FdOutput fd_out(out_fd, file || special.fd >= 0 ? target : std::string("stdout"));
+        FdOutput fd_out(output.fd, output.name);
         NullOutput null_out;
         OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
         Progress progress(input, size_of(in.fd), options.show_progress);
@@ -194,7 +202,7 @@ bool process_file(const std::string& input, const std::string& target, const Opt
                 }
                 if (::unlink(input.c_str()) != 0) throw IoError(std::string("cannot remove: ") + std::strerror(errno), input);
             }
-        } else if (special.fd >= 0 && options.remove_source) {
+        } else if (output.special.fd >= 0 && options.remove_source) {
             // What went to a device or pipe cannot be read back and verified.
             print_warning(input, "output is not a regular file: source kept");
         }
