@@ -197,6 +197,16 @@ mkdir opts && cp small.bin text.txt opts/
     expect_rc "decompress with -f" 0
     check "decompress -f replaced the output" cmp small.bin ../small.bin
     no_temp_files "existing outputs" .
+
+    # The output may never be the input, even with -f (and whatever the input is named).
+    for name in self.bin stdin; do
+        cp ../small.bin "$name"
+        run "$BIN" compress -f "$name" -o "$name"
+        expect_rc "compress -f $name -o $name" 1
+        if grep -q "^znn: $name: output would overwrite the input" err.txt; then pass; else fail "self-overwrite message ($name): $(head -c 300 err.txt)"; fi
+        check "$name kept" cmp "$name" ../small.bin
+    done
+    no_temp_files "self-overwrite" .
 }
 cd "$SCRATCH"
 

@@ -110,9 +110,9 @@ struct OutputTarget {
     std::string name = "stdout";
 };
 
-// Opens `target` ("" or "-" for stdout) for a job reading `source` ("stdin" for the
-// standard input). Refuses to overwrite a file without -f, to overwrite the source, and
-// to write compressed data to a terminal.
+// Opens `target` ("" or "-" for stdout) for a job reading the file `source` (empty for
+// the standard input). Refuses to overwrite a file without -f, to overwrite the source,
+// and to write compressed data to a terminal.
 void open_output(OutputTarget& out, const std::string& target, const std::string& source, const Options& options) {
     if (options.mode == Mode::test) return;
     if (!target.empty() && target != "-") {
@@ -122,7 +122,7 @@ void open_output(OutputTarget& out, const std::string& target, const std::string
             out.fd = out.special.fd;
         } else {
             if (fs::exists(target)) {
-                if (source != "stdin" && fs::equivalent(target, source))
+                if (!source.empty() && fs::equivalent(target, source))
                     throw IoError("output would overwrite the input", source);
                 if (!options.force) throw IoError("already exists; not overwritten (use -f)", target);
             }
@@ -133,14 +133,14 @@ void open_output(OutputTarget& out, const std::string& target, const std::string
     }
     if (options.mode == Mode::compress && ::isatty(out.fd) == 1 && !options.force)
         throw UsageError(out.name + " is a terminal: not writing compressed data to it (use -o or a redirection)",
-                         source);
+                         source.empty() ? "stdin" : source);
 }
 
 bool process_stream(const Options& options) {
     const Mode mode = options.mode;
     try {
         OutputTarget target;
-        open_output(target, options.to_stdout ? std::string() : options.output, "stdin", options);
+        open_output(target, options.to_stdout ? std::string() : options.output, {}, options);
         FdInput in(STDIN_FILENO, "stdin");
         FdOutput fd_out(target.fd, target.name);
         NullOutput null_out;
