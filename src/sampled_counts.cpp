@@ -71,6 +71,27 @@ void for_each_unsampled(std::size_t n, Visit visit) {
         visit(std::min(n, block + kSampleBlock / kSampleShare), std::min(n, block + kSampleBlock));
 }
 
+// Finds the symbols of the unsampled ranges that `known` lacks, marking each in `known`
+// and `extra` and passing it to learn(s). skip(i, end) returns how far from i on every
+// symbol is surely known (a vector check's whole steps; i without one); symbol(i) reads
+// one. After a skip, the next 32 symbols are looked at one by one: a skip stops at the
+// first step holding an unknown symbol, and learn() lets the next skip pass it.
+template <std::size_t Bins, class Skip, class Symbol, class Learn>
+void find_missed_symbols(std::size_t n, SymbolSet<Bins>& known, SymbolSet<Bins>& extra, Skip skip,
+                         Symbol symbol, Learn learn) {
+    for_each_unsampled(n, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end;) {
+            i = skip(i, end);
+            for (const std::size_t stop = std::min(end, i + 32); i < stop; ++i) {
+                const unsigned s = symbol(i);
+                if (known[s]) continue;
+                extra[s] = known[s] = true;
+                learn(s);
+            }
+        }
+    });
+}
+
 // Sampled counts scaled to n symbols; known symbols count at least 1, and the symbols
 // only the check found count 1.
 template <std::size_t Bins>
@@ -201,23 +222,20 @@ Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept {
         ShuffleSet clear = shuffle_set(known.data());
         ShuffleSet set = shuffle_set(known.data() + 256);
 #endif
-        for_each_unsampled(k, [&](std::size_t begin, std::size_t end) {
-            // Fast checks up to a step with a symbol the sample missed; that step alone
-            // is then looked at one by one, and the sets learn its symbols.
-            for (std::size_t i = begin; i < end;) {
+        find_missed_symbols(
+            k, known, extra,
+            [&](std::size_t i, [[maybe_unused]] std::size_t end) {
 #if defined(ZNN_SAMPLED_COUNTS_AVX2)
-                if (has_avx2()) i = check_elements_avx2(src, i, end, clear, set);
+                if (has_avx2()) return check_elements_avx2(src, i, end, clear, set);
 #endif
-                for (const std::size_t stop = std::min(end, i + 32); i < stop; ++i) {
-                    const unsigned s = element_symbol(load_le<std::uint16_t>(src + 2 * i));
-                    if (known[s]) continue;
-                    extra[s] = known[s] = true;
+                return i;
+            },
+            [src](std::size_t i) { return element_symbol(load_le<std::uint16_t>(src + 2 * i)); },
+            [&]([[maybe_unused]] unsigned s) {
 #if defined(ZNN_SAMPLED_COUNTS_AVX2)
-                    add(s < 256 ? clear : set, s & 0xFF);
+                add(s < 256 ? clear : set, s & 0xFF);
 #endif
-                }
-            }
-        });
+            });
         scale(counts, extra, k);
     }
     Bf16Counts out;
@@ -228,7 +246,7 @@ Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept {
     return out;
 }
 
-SymbolCounts count_bytes_sampled(std::span<const std::uint8_t> plane) {
+huffman::Histogram count_bytes_sampled(std::span<const std::uint8_t> plane) {
     const std::uint8_t* p = plane.data();
     const std::size_t n = plane.size();
     if (n < kSampledCountsMin) return huffman::count_symbols(plane);
@@ -238,26 +256,26 @@ SymbolCounts count_bytes_sampled(std::span<const std::uint8_t> plane) {
     sample.clear();
     for (std::size_t block = 0; block < n; block += kSampleBlock)
         sample.insert(sample.end(), p + block, p + std::min(n, block + kSampleBlock / kSampleShare));
-    SymbolCounts counts = huffman::count_symbols(sample);
+    huffman::Histogram counts = huffman::count_symbols(sample);
     SymbolSet<256> known = known_set(counts);
     SymbolSet<256> extra{};
 #if defined(ZNN_SAMPLED_COUNTS_AVX2)
     ShuffleSet set = shuffle_set(known.data());
 #endif
-    for_each_unsampled(n, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end;) {
+    find_missed_symbols(
+        n, known, extra,
+        [&](std::size_t i, [[maybe_unused]] std::size_t end) {
 #if defined(ZNN_SAMPLED_COUNTS_AVX2)
-            if (has_avx2()) i = check_bytes_avx2(p, i, end, set);
+            if (has_avx2()) return check_bytes_avx2(p, i, end, set);
 #endif
-            for (const std::size_t stop = std::min(end, i + 32); i < stop; ++i) {
-                if (known[p[i]]) continue;
-                extra[p[i]] = known[p[i]] = true;
+            return i;
+        },
+        [p](std::size_t i) { return unsigned{p[i]}; },
+        [&]([[maybe_unused]] unsigned s) {
 #if defined(ZNN_SAMPLED_COUNTS_AVX2)
-                add(set, p[i]);
+            add(set, s);
 #endif
-            }
-        }
-    });
+        });
     scale(counts, extra, n);
     return counts;
 }

@@ -15,26 +15,26 @@
 #include <cstdint>
 #include <span>
 
+#include "huffman.hpp"
+
 namespace znn {
 
 inline constexpr std::size_t kSampledCountsMin = 16384;
 inline constexpr std::size_t kSampleBlock = 1024;
 inline constexpr std::size_t kSampleShare = 4;
 
-using SymbolCounts = std::array<std::uint32_t, 256>;
-
 // Both BF16 layouts' plane-0 statistics from one pass over k elements at src: `exponents`
 // counts bf16's symbols ((v >> 7) & 0xFF), `x` bf16x's ((v >> 6) & 0xFF). `x` is only
 // meaningful when `fits_x`: every element has exponent bit 7 clear (|v| < 2, zeros and
 // subnormals included), so that bf16x can code the chunk.
 struct Bf16Counts {
-    SymbolCounts exponents{};
-    SymbolCounts x{};
+    huffman::Histogram exponents{};
+    huffman::Histogram x{};
     bool fits_x = false;
 };
 Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept;
 
 // A byte plane's histogram, sampled as above.
-SymbolCounts count_bytes_sampled(std::span<const std::uint8_t> plane);
+huffman::Histogram count_bytes_sampled(std::span<const std::uint8_t> plane);
 
 }  // namespace znn

@@ -65,8 +65,8 @@ TEST_CASE("planes: fp8 splits signs from magnitudes and joins them back") {
 namespace {
 
 struct ExactCounts {
-    SymbolCounts exponents{};  // (v >> 7) & 0xFF
-    SymbolCounts x{};          // (v >> 6) & 0xFF
+    huffman::Histogram exponents{};  // (v >> 7) & 0xFF
+    huffman::Histogram x{};          // (v >> 6) & 0xFF
 };
 
 ExactCounts exact_bf16_counts(const std::vector<std::uint8_t>& elements, std::size_t k) {
@@ -86,7 +86,7 @@ void set_element(std::vector<std::uint8_t>& elements, std::size_t i, unsigned v)
 
 // Sampled counts have exactly the symbols present, sum to about n, and estimate the
 // dominant symbol within ~3 standard deviations of a quarter sample of 16K symbols.
-void check_estimate(const SymbolCounts& counts, const SymbolCounts& exact, std::size_t n) {
+void check_estimate(const huffman::Histogram& counts, const huffman::Histogram& exact, std::size_t n) {
     std::uint64_t total = 0;
     for (unsigned s = 0; s < 256; ++s) {
         INFO("symbol " << s);
