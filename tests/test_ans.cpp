@@ -3,9 +3,10 @@
 #include <numeric>
 #include <random>
 
-#include "ans.hpp"
-#include "ans_table.hpp"
-#include "huffman.hpp"
+#include "entropy/ans.hpp"
+#include "entropy/ans_table.hpp"
+#include "entropy/huffman.hpp"
+#include "entropy/plane_blocks.hpp"
 #include "test_data.hpp"
 
 using namespace znn;
@@ -13,7 +14,7 @@ using namespace znn;
 namespace {
 
 std::vector<std::uint8_t> encode_plane(const std::vector<std::uint8_t>& data) {
-    const auto levels = ans::choose_levels(huffman::count_symbols(data));
+    const auto levels = ans::choose_levels(count_symbols(data));
     std::vector<std::uint8_t> packed(ans::encode_bound(data.size()));
     packed.resize(ans::encode(data, levels, packed.data()));
     return packed;
@@ -27,7 +28,7 @@ std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data) {
 }
 
 double entropy_bytes(const std::vector<std::uint8_t>& data) {
-    const auto counts = huffman::count_symbols(data);
+    const auto counts = count_symbols(data);
     double bits = 0;
     for (const auto c : counts)
         if (c != 0)
@@ -42,8 +43,8 @@ TEST_CASE("ans: round-trips sizes around block and stream edges") {
     for (std::size_t n :
          {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5},
           std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{63}, std::size_t{1000},
-          ans::kBlockSymbols - 1, ans::kBlockSymbols, ans::kBlockSymbols + 1,
-          3 * ans::kBlockSymbols + 17}) {
+          kBlockSymbols - 1, kBlockSymbols, kBlockSymbols + 1,
+          3 * kBlockSymbols + 17}) {
         INFO("size " << n);
         const auto fp8 = test::fp8_weights(n, n);
         CHECK(round_trip(fp8) == fp8);
@@ -71,13 +72,13 @@ TEST_CASE("ans: codes FP8 weights within 0.3% of their order-0 entropy, below Hu
     const auto packed = encode_plane(data);
     const double entropy = entropy_bytes(data);
     CHECK(static_cast<double>(packed.size()) < entropy * 1.003);
-    const auto counts = huffman::count_symbols(data);
+    const auto counts = count_symbols(data);
     const auto lengths = huffman::build_code_lengths(counts);
     CHECK(packed.size() < huffman::estimate_size(counts, lengths, data.size()));
     const auto levels = ans::choose_levels(counts);
     const auto estimate = ans::estimate_size(counts, levels, data.size());
     // "To within a few bytes per block": stream padding is not modelled.
-    const std::size_t slack = 8 * (data.size() / ans::kBlockSymbols) + 16;
+    const std::size_t slack = 8 * (data.size() / kBlockSymbols) + 16;
     CHECK(estimate <= packed.size() + slack);
     CHECK(estimate + slack >= packed.size());
 }

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "codec.hpp"
-#include "huffman.hpp"
-#include "huffman_table.hpp"
+#include "codec/codec.hpp"
+#include "entropy/huffman.hpp"
+#include "entropy/huffman_table.hpp"
 #include "test_data.hpp"
 #include "znn/znn.hpp"
 
@@ -72,7 +72,7 @@ TEST_CASE("codec: FP32 exponent planes take short codes only when small") {
         std::vector<std::uint8_t> exponents(elements);
         for (std::size_t i = 0; i < elements; ++i)
             exponents[i] = static_cast<std::uint8_t>(((data[4 * i + 3] << 8 | data[4 * i + 2]) >> 7) & 0xFF);
-        const auto counts = huffman::count_symbols(exponents);
+        const auto counts = count_symbols(exponents);
         const auto exact = huffman::build_code_lengths(counts);
         const auto short_codes = huffman::build_code_lengths(counts, 0.005);
         REQUIRE(exact != short_codes);

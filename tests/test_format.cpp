@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "format.hpp"
+#include "format/frame.hpp"
 #include "test_data.hpp"
 #include "znn/znn.hpp"
 

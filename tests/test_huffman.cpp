@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "huffman.hpp"
+#include "entropy/huffman.hpp"
+#include "entropy/plane_blocks.hpp"
 #include "test_data.hpp"
 
 using namespace znn;
@@ -11,7 +12,7 @@ namespace {
 
 std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data, std::size_t* encoded_size = nullptr,
                                      double short_code_max_loss = 0) {
-    const auto counts = huffman::count_symbols(data);
+    const auto counts = count_symbols(data);
     const auto lengths = huffman::build_code_lengths(counts, short_code_max_loss);
     std::vector<std::uint8_t> packed(huffman::encode_bound(data.size()));
     const std::size_t size = huffman::encode(data, lengths, packed.data());
@@ -29,8 +30,8 @@ TEST_CASE("huffman: round-trips sizes around block and stream edges") {
                           std::size_t{19}, std::size_t{20}, std::size_t{21}, std::size_t{83}, std::size_t{1000},
                           // the decoder switches from one symbol a lookup to several at 8192
                           std::size_t{8191}, std::size_t{8192}, std::size_t{8193},
-                          huffman::kBlockSymbols - 1, huffman::kBlockSymbols, huffman::kBlockSymbols + 1,
-                          3 * huffman::kBlockSymbols + 17}) {
+                          kBlockSymbols - 1, kBlockSymbols, kBlockSymbols + 1,
+                          3 * kBlockSymbols + 17}) {
         const auto data = test::skewed_bytes(n, n);
         CHECK(round_trip(data) == data);
     }
@@ -50,7 +51,7 @@ TEST_CASE("huffman: round-trips all 256 symbols") {
 }
 
 TEST_CASE("huffman: limits code lengths to 11 bits on very skewed histograms") {
-    huffman::Histogram counts{};
+    Histogram counts{};
     std::uint32_t c = 1;
     for (unsigned s = 0; s < 40; ++s) {
         counts[s] = c;
@@ -75,7 +76,7 @@ unsigned longest_code(const huffman::CodeLengths& lengths) {
     return *std::max_element(lengths.begin(), lengths.end());
 }
 
-std::uint64_t coded_bits(const huffman::Histogram& counts, const huffman::CodeLengths& lengths) {
+std::uint64_t coded_bits(const Histogram& counts, const huffman::CodeLengths& lengths) {
     std::uint64_t bits = 0;
     for (unsigned s = 0; s < 256; ++s) bits += std::uint64_t{counts[s]} * lengths[s];
     return bits;
@@ -84,7 +85,7 @@ std::uint64_t coded_bits(const huffman::Histogram& counts, const huffman::CodeLe
 TEST_CASE("huffman: takes 10-bit codes only when they cost less than allowed") {
     // Two dominant symbols and a long tail of rare ones: the optimal code wants 11 bits
     // for the rarest, and 10 bits cost a little.
-    huffman::Histogram counts{};
+    Histogram counts{};
     counts[0] = 1'000'000;
     counts[1] = 500'000;
     for (unsigned s = 2; s < 40; ++s) counts[s] = 2'000 >> (s / 4);
@@ -116,11 +117,11 @@ TEST_CASE("huffman: round-trips planes whose longest code is 1 to 11 bits") {
     std::vector<std::uint8_t> geometric;
     for (unsigned rep = 0; rep < 100; ++rep)
         for (unsigned s = 0; s < 10; ++s) geometric.insert(geometric.end(), std::size_t{1} << (9 - std::min(s, 8u)), static_cast<std::uint8_t>(s));
-    CHECK(longest_code(huffman::build_code_lengths(huffman::count_symbols(geometric))) == 9);
+    CHECK(longest_code(huffman::build_code_lengths(count_symbols(geometric))) == 9);
     CHECK(round_trip(geometric) == geometric);
     const auto data = test::skewed_bytes(100'000, 21);
     for (double loss : {0.0, 0.05}) {
-        const auto lengths = huffman::build_code_lengths(huffman::count_symbols(data), loss);
+        const auto lengths = huffman::build_code_lengths(count_symbols(data), loss);
         CHECK(longest_code(lengths) == (loss > 0 ? 10u : 11u));
         CHECK(round_trip(data, nullptr, loss) == data);
     }
@@ -129,15 +130,15 @@ TEST_CASE("huffman: round-trips planes whose longest code is 1 to 11 bits") {
 TEST_CASE("huffman: round-trips blocks whose four streams end far apart") {
     // The decoder runs the four streams together while all have room, then each alone:
     // quarters of very different entropy make one stream finish long before the others.
-    const auto skewed = test::skewed_bytes(huffman::kBlockSymbols, 31);
-    const auto random = test::random_bytes(huffman::kBlockSymbols, 32);
+    const auto skewed = test::skewed_bytes(kBlockSymbols, 31);
+    const auto random = test::random_bytes(kBlockSymbols, 32);
     for (unsigned odd_one : {0u, 1u, 3u}) {
-        for (std::size_t n : {std::size_t{40'000}, huffman::kBlockSymbols, huffman::kBlockSymbols + 999}) {
+        for (std::size_t n : {std::size_t{40'000}, kBlockSymbols, kBlockSymbols + 999}) {
             INFO("quarter " << odd_one << ", " << n << " symbols");
             std::vector<std::uint8_t> data(n);
-            const std::size_t quarter = (std::min(n, huffman::kBlockSymbols) + 3) / 4;
+            const std::size_t quarter = (std::min(n, kBlockSymbols) + 3) / 4;
             for (std::size_t i = 0; i < n; ++i) {
-                const bool odd = (i % huffman::kBlockSymbols) / quarter == odd_one;
+                const bool odd = (i % kBlockSymbols) / quarter == odd_one;
                 // Symbols 0-15 only, so the random quarters stay codable next to the skewed.
                 data[i] = odd ? static_cast<std::uint8_t>(random[i % random.size()] & 15)
                               : static_cast<std::uint8_t>(skewed[i % skewed.size()] & 15);
@@ -158,7 +159,7 @@ TEST_CASE("huffman: compresses a BF16 exponent-like plane close to its entropy")
 
 TEST_CASE("huffman: rejects corrupt and truncated input without crashing") {
     const auto data = test::skewed_bytes(100'000, 11);
-    const auto lengths = huffman::build_code_lengths(huffman::count_symbols(data));
+    const auto lengths = huffman::build_code_lengths(count_symbols(data));
     std::vector<std::uint8_t> packed(huffman::encode_bound(data.size()));
     packed.resize(huffman::encode(data, lengths, packed.data()));
     std::vector<std::uint8_t> out(data.size());

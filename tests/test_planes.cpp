@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "huffman.hpp"
-#include "planes.hpp"
-#include "sampled_counts.hpp"
+#include "entropy/huffman.hpp"
+#include "planes/planes.hpp"
+#include "planes/sampled_counts.hpp"
 #include "test_data.hpp"
 
 using namespace znn;
@@ -65,8 +65,8 @@ TEST_CASE("planes: fp8 splits signs from magnitudes and joins them back") {
 namespace {
 
 struct ExactCounts {
-    huffman::Histogram exponents{};  // (v >> 7) & 0xFF
-    huffman::Histogram x{};          // (v >> 6) & 0xFF
+    Histogram exponents{};  // (v >> 7) & 0xFF
+    Histogram x{};          // (v >> 6) & 0xFF
 };
 
 ExactCounts exact_bf16_counts(const std::vector<std::uint8_t>& elements, std::size_t k) {
@@ -86,7 +86,7 @@ void set_element(std::vector<std::uint8_t>& elements, std::size_t i, unsigned v)
 
 // Sampled counts have exactly the symbols present, sum to about n, and estimate the
 // dominant symbol within ~3 standard deviations of a quarter sample of 16K symbols.
-void check_estimate(const huffman::Histogram& counts, const huffman::Histogram& exact, std::size_t n) {
+void check_estimate(const Histogram& counts, const Histogram& exact, std::size_t n) {
     std::uint64_t total = 0;
     for (unsigned s = 0; s < 256; ++s) {
         INFO("symbol " << s);
@@ -116,7 +116,7 @@ TEST_CASE("planes: BF16 and byte statistics are exact below the sampling size") 
         CHECK_FALSE(wide.fits_x);
         CHECK(wide.exponents == exact_bf16_counts(elements, k).exponents);
         const auto bytes = test::skewed_bytes(k, k);
-        CHECK(count_bytes_sampled(bytes) == huffman::count_symbols(bytes));
+        CHECK(count_bytes_sampled(bytes) == count_symbols(bytes));
     }
 }
 
@@ -165,6 +165,6 @@ TEST_CASE("planes: sampled byte statistics cover every symbol present and no oth
         plane[kSampleBlock - 1] = 0x7C;  // infinity's high byte
         plane[n - 1] = 0x01;
         plane[3 * kSampleBlock - 33] = 0xFF;
-        check_estimate(count_bytes_sampled(plane), huffman::count_symbols(plane), n);
+        check_estimate(count_bytes_sampled(plane), count_symbols(plane), n);
     }
 }

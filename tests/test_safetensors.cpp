@@ -2,7 +2,7 @@
 #include <cstring>
 #include <string>
 
-#include "safetensors.hpp"
+#include "model/safetensors.hpp"
 #include "test_data.hpp"
 #include "znn/inspect.hpp"
 #include "znn/znn.hpp"
@@ -52,12 +52,12 @@ void check_elements_whole(const std::vector<Region>& regions, std::uint64_t head
                           const std::vector<TestTensor>& tensors) {
     std::uint64_t start = 0;
     for (const Region& r : regions) {
-        if (!r.spec.metadata) {
+        if (!r.metadata) {
             for (const TestTensor& t : tensors) {
                 const std::uint64_t at = header_bytes + t.begin;
-                if (at < start || at >= start + r.size || layout_for_dtype(t.dtype) != r.spec.layout) continue;
+                if (at < start || at >= start + r.size || layout_for_dtype(t.dtype) != r.layout) continue;
                 INFO("tensor at " << t.begin << " in region at " << start);
-                CHECK((at - start) % layout_width(r.spec.layout) == 0);
+                CHECK((at - start) % layout_width(r.layout) == 0);
             }
         }
         start += r.size;
@@ -73,11 +73,11 @@ TEST_CASE("safetensors: tensors map to the layouts of their dtypes, in file orde
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
     REQUIRE(regions->size() == 4);
-    CHECK((*regions)[0].spec.metadata);
+    CHECK((*regions)[0].metadata);
     CHECK((*regions)[0].size == 8 + json.size());
-    CHECK((*regions)[1].spec.layout == Layout::bf16);
-    CHECK((*regions)[2].spec.layout == Layout::fp32);
-    CHECK((*regions)[3].spec.layout == Layout::group8);
+    CHECK((*regions)[1].layout == Layout::bf16);
+    CHECK((*regions)[2].layout == Layout::fp32);
+    CHECK((*regions)[3].layout == Layout::group8);
 }
 
 TEST_CASE("safetensors: adjacent tensors of one dtype share a region") {
@@ -114,9 +114,9 @@ TEST_CASE("safetensors: tensors under 128 bytes after an FP8 region join it what
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
     CHECK(sizes_of(*regions) == std::vector<std::uint64_t>{8 + json.size(), 1068, 1004, 128});
-    CHECK((*regions)[1].spec.layout == layout_for_dtype("F8_E4M3"));
-    CHECK((*regions)[2].spec.layout == layout_for_dtype("F8_E4M3"));
-    CHECK((*regions)[3].spec.layout == Layout::bf16);
+    CHECK((*regions)[1].layout == layout_for_dtype("F8_E4M3"));
+    CHECK((*regions)[2].layout == layout_for_dtype("F8_E4M3"));
+    CHECK((*regions)[3].layout == Layout::bf16);
     check_elements_whole(*regions, 8 + json.size(), tensors);
 }
 
@@ -131,9 +131,9 @@ TEST_CASE("safetensors: the header's region and float regions take in no other d
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
     CHECK(sizes_of(*regions) == std::vector<std::uint64_t>{8 + json.size(), 4, 1000, 1000, 4, 1000, 8});
-    CHECK((*regions)[0].spec.metadata);
-    CHECK((*regions)[1].spec.layout == Layout::fp32);
-    CHECK((*regions)[6].spec.layout == Layout::group8);
+    CHECK((*regions)[0].metadata);
+    CHECK((*regions)[1].layout == Layout::fp32);
+    CHECK((*regions)[6].layout == Layout::group8);
 }
 
 TEST_CASE("safetensors: merged and absorbed tensors keep their elements whole") {
@@ -149,11 +149,11 @@ TEST_CASE("safetensors: merged and absorbed tensors keep their elements whole") 
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
     CHECK(sizes_of(*regions) == std::vector<std::uint64_t>{8 + json.size(), 1005, 2095, 8, 11, 1004});
-    CHECK((*regions)[1].spec.layout == layout_for_dtype("F8_E4M3"));
-    CHECK((*regions)[2].spec.layout == Layout::bf16);
-    CHECK((*regions)[3].spec.layout == Layout::bf16);
-    CHECK((*regions)[4].spec.layout == Layout::bytes);
-    CHECK((*regions)[5].spec.layout == Layout::fp32);
+    CHECK((*regions)[1].layout == layout_for_dtype("F8_E4M3"));
+    CHECK((*regions)[2].layout == Layout::bf16);
+    CHECK((*regions)[3].layout == Layout::bf16);
+    CHECK((*regions)[4].layout == Layout::bytes);
+    CHECK((*regions)[5].layout == Layout::fp32);
     check_elements_whole(*regions, 8 + json.size(), tensors);
 }
 
@@ -182,7 +182,7 @@ TEST_CASE("safetensors: metadata and unknown fields may hold anything") {
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
     REQUIRE(regions->size() == 2);
-    CHECK((*regions)[1].spec.layout == Layout::bf16);
+    CHECK((*regions)[1].layout == Layout::bf16);
     CHECK((*regions)[1].size == 8);
 }
 

@@ -22,6 +22,8 @@ enum class Layout : std::uint8_t {
                  // packed eight to a byte
 };
 inline constexpr int kLayoutCount = 9;
+// The most planes any layout splits a chunk into (group8).
+inline constexpr unsigned kMaxPlanes = 8;
 
 // Bytes per element (1, 2, 4 or 8).
 unsigned layout_width(Layout layout) noexcept;

@@ -5,7 +5,9 @@
 
 namespace znn::cli {
 
-int run_compress_or_decompress(const Options& options);  // compress, decompress, test
+int run_compress(const Options& options);
+int run_decompress(const Options& options);
+int run_test(const Options& options);
 int run_list(const Options& options);
 int run_bench(const Options& options);
 int run_index(const Options& options);

@@ -1,0 +1,42 @@
+#include "format/checksum.hpp"
+
+#include <xxhash.h>
+
+#include <array>
+#include <new>
+
+#include "common/bytes_io.hpp"
+
+namespace znn {
+
+ContentChecksum::ContentChecksum() : state_(XXH3_createState()) {
+    if (state_ == nullptr) throw std::bad_alloc();
+    XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));
+}
+
+ContentChecksum::~ContentChecksum() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+
+void ContentChecksum::add(std::uint64_t raw_size, std::uint64_t chunk_checksum) noexcept {
+    std::array<std::uint8_t, 16> record;
+    store_le<std::uint64_t>(record.data(), raw_size);
+    store_le<std::uint64_t>(record.data() + 8, chunk_checksum);
+    XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), record.data(), record.size());
+}
+
+std::uint64_t ContentChecksum::digest() const noexcept {
+    return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_));
+}
+
+#ifdef ZNN_CHECKSUM_AVX2
+std::uint64_t checksum_bytes_avx2(const std::uint8_t* data, std::size_t size) noexcept;  // checksum_avx2.cpp
+#endif
+
+std::uint64_t checksum_bytes(std::span<const std::uint8_t> data) noexcept {
+#ifdef ZNN_CHECKSUM_AVX2
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    if (has_avx2) return checksum_bytes_avx2(data.data(), data.size());
+#endif
+    return XXH3_64bits(data.data(), data.size());
+}
+
+}  // namespace znn

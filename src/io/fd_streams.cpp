@@ -1,0 +1,69 @@
+// The file-descriptor streams.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+#include "znn/errors.hpp"
+#include "znn/stream.hpp"
+
+namespace znn {
+
+FdInput::FdInput(int fd, std::string name, bool positional) : fd_(fd), name_(std::move(name)) {
+    struct stat st {};
+    if (!positional || ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    const off_t at = ::lseek(fd_, 0, SEEK_CUR);
+    if (at < 0 || at > st.st_size) return;
+    positional_ = true;
+    start_ = static_cast<std::uint64_t>(at);
+    size_ = static_cast<std::uint64_t>(st.st_size - at);
+}
+
+std::size_t FdInput::read(std::span<std::uint8_t> out) {
+    for (;;) {
+        const ssize_t n = ::read(fd_, out.data(), out.size());
+        if (n >= 0) {
+            position_ += static_cast<std::uint64_t>(n);
+            return static_cast<std::size_t>(n);
+        }
+        if (errno != EINTR) throw IoError(std::string("read failed: ") + std::strerror(errno), name_);
+    }
+}
+
+std::optional<std::uint64_t> FdInput::remaining() const {
+    if (!positional_) return std::nullopt;
+    return position_ < size_ ? size_ - position_ : 0;
+}
+
+void FdInput::skip(std::uint64_t size) {
+    if (::lseek(fd_, static_cast<off_t>(size), SEEK_CUR) < 0)
+        throw IoError(std::string("seek failed: ") + std::strerror(errno), name_);
+    position_ += size;
+}
+
+void FdInput::read_at(std::uint64_t offset, std::span<std::uint8_t> out) {
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(start_ + offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw IoError(std::string("read failed: ") + std::strerror(errno), name_);
+        if (n == 0) throw IoError("file shrank while being read", name_);
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+void FdOutput::write(std::span<const std::uint8_t> data) {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd_, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw IoError(std::string("write failed: ") + std::strerror(errno), name_);
+        }
+        data = data.subspan(static_cast<std::size_t>(n));
+    }
+}
+
+}  // namespace znn

@@ -1,0 +1,87 @@
+// The buffer streams, and read_fully.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "znn/errors.hpp"
+#include "znn/stream.hpp"
+
+namespace znn {
+
+std::size_t SpanInput::read(std::span<std::uint8_t> out) {
+    const std::size_t n = std::min(out.size(), data_.size());
+    if (n == 0) return 0;
+    std::memcpy(out.data(), data_.data(), n);
+    data_ = data_.subspan(n);
+    return n;
+}
+
+std::optional<std::span<const std::uint8_t>> SpanInput::borrow(std::size_t size) {
+    const auto part = data_.first(std::min(size, data_.size()));
+    data_ = data_.subspan(part.size());
+    return part;
+}
+
+namespace {
+
+// Copies of this size or more bypass the cache: a memory output is not read back while the
+// stream is written, so its lines need not be fetched first and would only evict the
+// working set. Compressing a BF16 model into memory: 3.5% faster (blocks are ~170 KB).
+constexpr std::size_t kStreamingCopy = 64 << 10;
+
+void copy_to_output(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+#if defined(__SSE2__)
+    if (n >= kStreamingCopy) {
+        const std::size_t head = (16 - (reinterpret_cast<std::uintptr_t>(dst) & 15)) & 15;
+        std::memcpy(dst, src, head);
+        std::size_t i = head;
+        for (; i + 64 <= n; i += 64) {
+            for (std::size_t k = 0; k < 64; k += 16) {
+                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + k));
+                _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i + k), v);
+            }
+        }
+        std::memcpy(dst + i, src + i, n - i);
+        _mm_sfence();  // order the streamed stores before anything that follows
+        return;
+    }
+#endif
+    std::memcpy(dst, src, n);
+}
+
+}  // namespace
+
+void SpanOutput::write(std::span<const std::uint8_t> data) {
+    if (data.size() > buffer_.size() - used_) throw IoError("output buffer too small");
+    if (data.empty()) return;
+    copy_to_output(buffer_.data() + used_, data.data(), data.size());
+    used_ += data.size();
+}
+
+std::uint8_t* SpanOutput::reserve(std::size_t size) noexcept {
+    if (size > buffer_.size() - reserved_) return nullptr;  // write() will report it
+    std::uint8_t* at = buffer_.data() + reserved_;
+    reserved_ += size;
+    return at;
+}
+
+void SpanOutput::commit(std::size_t size) {
+    if (size > buffer_.size() - used_) throw IoError("output buffer too small");
+    used_ += size;
+}
+
+std::size_t read_fully(InputStream& in, std::span<std::uint8_t> out) {
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const std::size_t n = in.read(out.subspan(done));
+        if (n == 0) break;
+        done += n;
+    }
+    return done;
+}
+
+}  // namespace znn

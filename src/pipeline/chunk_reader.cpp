@@ -1,0 +1,143 @@
+#include "pipeline/chunk_reader.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "format/frame.hpp"
+
+namespace znn {
+
+namespace {
+
+// What trial_chunk_size() tries, the default first (it wins ties), and on how much input.
+constexpr std::array<std::size_t, 3> kTrialChunkSizes = {kDefaultChunkSize, kDefaultChunkSize / 2,
+                                                         kDefaultChunkSize * 2};
+constexpr std::size_t kTrialBytes = std::size_t{1} << 19;
+
+// The chunk size that codes `sample` smallest: data whose statistics drift (many small
+// tensors) wants short chunks, steady data long ones. Depends only on the sample's bytes.
+std::size_t trial_chunk_size(std::span<const std::uint8_t> sample, const ChunkSpec& spec) {
+    std::size_t best_size = kDefaultChunkSize;
+    std::uint64_t best_bytes = UINT64_MAX;
+    for (const std::size_t size : kTrialChunkSizes) {
+        std::uint64_t bytes = 0;
+        for (std::size_t at = 0; at < sample.size(); at += size)
+            bytes += estimate_chunk_size(sample.subspan(at, std::min(size, sample.size() - at)), spec) + kSeekEntrySize;
+        if (bytes < best_bytes) {
+            best_bytes = bytes;
+            best_size = size;
+        }
+    }
+    return best_size;
+}
+
+ChunkSpec spec_for_choice(DtypeChoice choice) {
+    ChunkSpec spec;
+    switch (choice) {
+        case DtypeChoice::automatic: spec.probe = true; break;
+        case DtypeChoice::bytes: spec.layout = Layout::bytes; break;
+        case DtypeChoice::fp8: spec.layout = Layout::fp8; break;
+        case DtypeChoice::bf16: spec.layout = Layout::bf16; break;
+        case DtypeChoice::fp16: spec.layout = Layout::fp16; break;
+        case DtypeChoice::fp32: spec.layout = Layout::fp32; break;
+    }
+    return spec;
+}
+
+}  // namespace
+
+ChunkReader::ChunkReader(InputStream& in, const CompressOptions& options)
+    : in_(in), chunk_size_(options.chunk_size), dtype_(options.dtype), rest_spec_(spec_for_choice(options.dtype)) {
+    if (chunk_size_ != kAutoChunkSize &&
+        (chunk_size_ < kMinChunkSize || chunk_size_ > kMaxChunkSize || chunk_size_ % 8 != 0))
+        throw UsageError("chunk size must be a multiple of 8 between 64 B and 64 MiB");
+}
+
+std::size_t ChunkReader::read(std::uint8_t* out, std::size_t size) {
+    std::size_t done = 0;
+    if (sniffed_pos_ < sniffed_.size()) {
+        done = std::min(size, sniffed_.size() - sniffed_pos_);
+        std::memcpy(out, sniffed_.data() + sniffed_pos_, done);
+        sniffed_pos_ += done;
+    }
+    if (done < size) done += read_fully(in_, {out + done, size - done});
+    return done;
+}
+
+// Only an automatic dtype looks for a safetensors header; --dtype applies to everything.
+void ChunkReader::plan() {
+    planned_ = true;
+    if (dtype_ == DtypeChoice::automatic) {
+        sniffed_.resize(8);
+        sniffed_.resize(read_fully(in_, sniffed_));
+        if (sniffed_.size() == 8) {
+            const auto json_size = safetensors_json_size(std::span<const std::uint8_t, 8>(sniffed_.data(), 8));
+            if (json_size) {
+                sniffed_.resize(8 + *json_size);
+                const std::size_t got = read_fully(in_, {sniffed_.data() + 8, *json_size});
+                sniffed_.resize(8 + got);
+                if (got == *json_size) {
+                    if (auto regions = plan_safetensors({sniffed_.data() + 8, *json_size})) {
+                        regions_.assign(regions->begin(), regions->end());
+                        if (chunk_size_ == kAutoChunkSize) chunk_size_ = kDefaultChunkSize;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    if (chunk_size_ != kAutoChunkSize) return;
+    // Not safetensors: choose the chunk size on the first kTrialBytes, kept to be served.
+    const std::size_t have = sniffed_.size();
+    if (have < kTrialBytes) {
+        sniffed_.resize(kTrialBytes);
+        sniffed_.resize(have + read_fully(in_, {sniffed_.data() + have, kTrialBytes - have}));
+    }
+    chunk_size_ = trial_chunk_size(sniffed_, rest_spec_);
+}
+
+bool ChunkReader::next(ChunkTask& task) {
+    if (!planned_) plan();
+    while (!regions_.empty() && regions_.front().size == 0) regions_.pop_front();
+    const bool in_region = !regions_.empty();
+    const ChunkSpec spec = in_region ? ChunkSpec{regions_.front().layout, 0, false, regions_.front().metadata} : rest_spec_;
+    std::size_t want = chunk_size_;
+    if (in_region) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));
+    std::size_t got = 0;
+    const bool sniffed_done = sniffed_pos_ == sniffed_.size();
+    const auto borrowed = sniffed_done ? in_.borrow(want) : std::nullopt;
+    const auto left = sniffed_done && !borrowed ? in_.remaining() : std::nullopt;
+    if (left) {  // a regular file: the worker reads it (fetch)
+        got = static_cast<std::size_t>(std::min<std::uint64_t>(want, *left));
+        task.fetch_offset = position_;
+        task.fetch_size = got;
+        task.raw = {};
+        in_.skip(got);
+    } else if (borrowed) {
+        task.raw = *borrowed;
+        got = borrowed->size();
+    } else {
+        task.storage.resize(want);
+        got = read(task.storage.data(), want);
+        task.raw = {task.storage.data(), got};
+    }
+    position_ += got;
+    task.spec = spec;
+    if (in_region) {
+        regions_.front().size -= got;
+        // The file ended inside a tensor: the rest is coded as probed bytes, if anything.
+        if (got < want) regions_.clear();
+    }
+    return got > 0;
+}
+
+void ChunkReader::fetch(ChunkTask& task) {
+    if (task.fetch_size == 0) return;
+    task.storage.resize(task.fetch_size);
+    in_.read_at(task.fetch_offset, task.storage);
+    task.raw = {task.storage.data(), task.fetch_size};
+    task.fetch_size = 0;
+}
+
+}  // namespace znn

@@ -1,0 +1,46 @@
+// The compression reader: cuts the input into chunks that never straddle two layouts.
+#pragma once
+
+#include <deque>
+#include <vector>
+
+#include "common/buffer.hpp"
+#include "codec/codec.hpp"
+#include "model/safetensors.hpp"
+#include "znn/znn.hpp"
+
+namespace znn {
+
+struct ChunkTask {
+    std::span<const std::uint8_t> raw;  // into storage, or borrowed from an in-memory input
+    Buffer storage;
+    ChunkSpec spec;
+    std::uint64_t fetch_offset = 0;  // with fetch_size: still to be read, by fetch()
+    std::size_t fetch_size = 0;
+};
+
+class ChunkReader {
+public:
+    ChunkReader(InputStream& in, const CompressOptions& options);
+    // Fills task with the next chunk; false at the end of the input. Throws IoError.
+    // From a positional input the bytes are not read yet: fetch() does that, on a worker.
+    bool next(ChunkTask& task);
+    // Reads a task's bytes if next() left them to the worker. Thread-safe. Throws IoError.
+    void fetch(ChunkTask& task);
+
+private:
+    void plan();
+    std::size_t read(std::uint8_t* out, std::size_t size);
+
+    InputStream& in_;
+    std::size_t chunk_size_;
+    DtypeChoice dtype_;
+    bool planned_ = false;
+    std::deque<Region> regions_;    // known regions, then the rest of the input
+    ChunkSpec rest_spec_;           // how to code what follows the known regions
+    std::vector<std::uint8_t> sniffed_;  // bytes read while planning, served first
+    std::size_t sniffed_pos_ = 0;
+    std::uint64_t position_ = 0;  // bytes of input handed out so far
+};
+
+}  // namespace znn
