@@ -12,7 +12,7 @@
 namespace {
 
 class NonLendingInput final : public znn::InputStream {
-public:
+  public:
     explicit NonLendingInput(std::span<const std::uint8_t> data) : data_(data) {}
     std::size_t read(std::span<std::uint8_t> out) override {
         const std::size_t n = std::min({out.size(), data_.size(), std::size_t{4093}});
@@ -21,7 +21,7 @@ public:
         return n;
     }
 
-private:
+  private:
     std::span<const std::uint8_t> data_;
 };
 

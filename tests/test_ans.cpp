@@ -43,8 +43,7 @@ TEST_CASE("ans: round-trips sizes around block and stream edges") {
     for (std::size_t n :
          {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5},
           std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{63}, std::size_t{1000},
-          kBlockSymbols - 1, kBlockSymbols, kBlockSymbols + 1,
-          3 * kBlockSymbols + 17}) {
+          kBlockSymbols - 1, kBlockSymbols, kBlockSymbols + 1, 3 * kBlockSymbols + 17}) {
         INFO("size " << n);
         const auto fp8 = test::fp8_weights(n, n);
         CHECK(round_trip(fp8) == fp8);

@@ -12,7 +12,8 @@ using namespace znn;
 
 namespace {
 
-std::vector<std::uint8_t> chunk_round_trip(const std::vector<std::uint8_t>& raw, ChunkSpec spec, std::size_t* size = nullptr) {
+std::vector<std::uint8_t> chunk_round_trip(const std::vector<std::uint8_t>& raw, ChunkSpec spec,
+                                           std::size_t* size = nullptr) {
     Buffer block;
     encode_chunk(raw, spec, block);
     if (size) *size = block.size();
@@ -71,7 +72,8 @@ TEST_CASE("codec: FP32 exponent planes take short codes only when small") {
         const auto data = test::fp32_weights(4 * elements, 7);
         std::vector<std::uint8_t> exponents(elements);
         for (std::size_t i = 0; i < elements; ++i)
-            exponents[i] = static_cast<std::uint8_t>(((data[4 * i + 3] << 8 | data[4 * i + 2]) >> 7) & 0xFF);
+            exponents[i] =
+                static_cast<std::uint8_t>(((data[4 * i + 3] << 8 | data[4 * i + 2]) >> 7) & 0xFF);
         const auto counts = count_symbols(exponents);
         const auto exact = huffman::build_code_lengths(counts);
         const auto short_codes = huffman::build_code_lengths(counts, 0.005);
@@ -93,9 +95,9 @@ TEST_CASE("codec: estimated chunk sizes are the encoded sizes to a few bytes a b
     // to the bytes each block's streams round up to, and for sampled statistics (BF16
     // and FP16 exponents) to the sample's error, well under a percent.
     std::vector<std::pair<const char*, std::vector<std::uint8_t>>> inputs = {
-        {"bf16", test::bf16_weights(300'000, 1)},      {"fp16", test::fp16_weights(300'000, 2)},
-        {"fp32", test::fp32_weights(300'000, 3)},      {"fp8", test::fp8_weights(300'000, 4)},
-        {"random", test::random_bytes(300'000, 5)},    {"skewed", test::skewed_bytes(300'000, 6)},
+        {"bf16", test::bf16_weights(300'000, 1)},   {"fp16", test::fp16_weights(300'000, 2)},
+        {"fp32", test::fp32_weights(300'000, 3)},   {"fp8", test::fp8_weights(300'000, 4)},
+        {"random", test::random_bytes(300'000, 5)}, {"skewed", test::skewed_bytes(300'000, 6)},
         {"tiny", test::bf16_weights(10, 7)},
     };
     for (const auto& [name, data] : inputs) {
@@ -125,7 +127,8 @@ TEST_CASE("codec: random data is stored and grows by the header only") {
 TEST_CASE("codec: the probe recognises BF16, FP16 and FP32 weights") {
     ChunkSpec spec;
     spec.probe = true;
-    for (const auto& data : {test::bf16_weights(1 << 18), test::fp16_weights(1 << 18), test::fp32_weights(1 << 18)}) {
+    for (const auto& data :
+         {test::bf16_weights(1 << 18), test::fp16_weights(1 << 18), test::fp32_weights(1 << 18)}) {
         std::size_t size = 0;
         CHECK(chunk_round_trip(data, spec, &size) == data);
         CHECK(static_cast<double>(size) < 0.9 * static_cast<double>(data.size()));
@@ -184,7 +187,8 @@ TEST_CASE("codec: bf16x round-trips every size and phase around its 8- and 16-el
         for (const unsigned phase : {0u, 1u}) {
             INFO("size " << n << " phase " << phase);
             spec.phase = static_cast<std::uint8_t>(phase);
-            const std::vector<std::uint8_t> part(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+            const std::vector<std::uint8_t> part(data.begin(),
+                                                 data.begin() + static_cast<std::ptrdiff_t>(n));
             CHECK(chunk_round_trip(part, spec) == part);
         }
     }

@@ -80,7 +80,9 @@ std::vector<std::uint8_t> fp16_weights(std::size_t n, std::uint64_t seed) {
         const std::uint32_t sign = (b >> 16) & 0x8000;
         const int exp = static_cast<int>((b >> 23) & 0xFF) - 127 + 15;
         std::uint16_t h = static_cast<std::uint16_t>(sign);
-        if (exp > 0 && exp < 31) h = static_cast<std::uint16_t>(sign | (static_cast<std::uint32_t>(exp) << 10) | ((b >> 13) & 0x3FF));
+        if (exp > 0 && exp < 31)
+            h = static_cast<std::uint16_t>(sign | (static_cast<std::uint32_t>(exp) << 10) |
+                                           ((b >> 13) & 0x3FF));
         std::memcpy(out.data() + i, &h, 2);
     }
     return out;

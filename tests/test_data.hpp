@@ -9,7 +9,8 @@ namespace znn::test {
 // n bytes of BF16 values drawn from normal(0, sigma), rounded to nearest even.
 std::vector<std::uint8_t> bf16_weights(std::size_t n, std::uint64_t seed = 1, float sigma = 0.02f);
 // n bytes of FP32 values from normal(0, sigma); with bf16_precision, the low 16 bits are zero.
-std::vector<std::uint8_t> fp32_weights(std::size_t n, std::uint64_t seed = 1, bool bf16_precision = false);
+std::vector<std::uint8_t> fp32_weights(std::size_t n, std::uint64_t seed = 1,
+                                       bool bf16_precision = false);
 // n bytes of FP16 values from normal(0, sigma).
 std::vector<std::uint8_t> fp16_weights(std::size_t n, std::uint64_t seed = 1);
 // `elements` BF16 values below 2 in magnitude, the top mantissa bit set in one element in

@@ -16,7 +16,8 @@ std::vector<std::uint8_t> read_golden(const std::string& name) {
 }  // namespace
 
 TEST_CASE("golden: every committed v1 file decodes to its original") {
-    for (const std::string stem : {"bf16", "fp32_bf16prec", "text", "empty", "tiny.safetensors", "bf16x", "fp8"}) {
+    for (const std::string stem :
+         {"bf16", "fp32_bf16prec", "text", "empty", "tiny.safetensors", "bf16x", "fp8"}) {
         INFO(stem);
         CHECK(znn::decompress_buffer(read_golden(stem + ".znn")) == read_golden(stem + ".raw"));
     }
@@ -30,12 +31,10 @@ TEST_CASE("golden: every committed v1 file decodes to its original") {
 TEST_CASE("golden: today's encoder still round-trips the originals no larger than the goldens") {
     // The encoder may get better without a format change; it must not get worse.
     using znn::DtypeChoice;
-    const std::vector<std::pair<std::string, DtypeChoice>> made_with = {{"bf16", DtypeChoice::bf16},
-                                                                       {"fp32_bf16prec", DtypeChoice::fp32},
-                                                                       {"text", DtypeChoice::bytes},
-                                                                       {"tiny.safetensors", DtypeChoice::automatic},
-                                                                       {"bf16x", DtypeChoice::bf16},
-                                                                       {"fp8", DtypeChoice::fp8}};
+    const std::vector<std::pair<std::string, DtypeChoice>> made_with = {
+        {"bf16", DtypeChoice::bf16},  {"fp32_bf16prec", DtypeChoice::fp32},
+        {"text", DtypeChoice::bytes}, {"tiny.safetensors", DtypeChoice::automatic},
+        {"bf16x", DtypeChoice::bf16}, {"fp8", DtypeChoice::fp8}};
     for (const auto& [stem, dtype] : made_with) {
         INFO(stem);
         const auto raw = read_golden(stem + ".raw");

@@ -290,9 +290,10 @@ TEST_CASE("hf_index: nested metadata and thousands of entries keep their order a
     TempDir tmp;
     // Metadata of every JSON type, nested arrays of objects included, then a weight_map
     // far larger than a quadratic parser could handle quickly.
-    std::string original = "{\n  \"metadata\": {\n    \"list\": [\n      {\n        \"b\": 1,\n        \"a\": [\n"
-                           "          true,\n          null,\n          -2,\n          1.5\n        ]\n      },\n"
-                           "      \"s\"\n    ]\n  },\n  \"weight_map\": {\n";
+    std::string original =
+        "{\n  \"metadata\": {\n    \"list\": [\n      {\n        \"b\": 1,\n        \"a\": [\n"
+        "          true,\n          null,\n          -2,\n          1.5\n        ]\n      },\n"
+        "      \"s\"\n    ]\n  },\n  \"weight_map\": {\n";
     std::string compressed = original;
     constexpr int kEntries = 5000;
     for (int i = kEntries; i-- > 0;) {  // descending names: sorting would show
@@ -331,7 +332,8 @@ TEST_CASE("hf_index: a rewrite replaces only the renamed values, every other byt
         "\"a2\":\"a.bin.znn\", \"gone\": \"missing.bin\", \"caf\\u00e9\": \"caf\xc3\xa9.bin.znn\"},"
         " \"after\": [1, {\"weight_map\": \"a.bin\"}] }";
     fs::create_directories(tmp.path / "sub");
-    for (const std::string name : {"a.bin.znn", "sub/b.bin.znn", "q\"uote.bin.znn", "caf\xc3\xa9.bin.znn"})
+    for (const std::string name :
+         {"a.bin.znn", "sub/b.bin.znn", "q\"uote.bin.znn", "caf\xc3\xa9.bin.znn"})
         write_text(tmp.path / name, "x");
     const auto index = tmp.path / "model.safetensors.index.json";
     write_text(index, original);
@@ -368,7 +370,8 @@ TEST_CASE("hf_index: a repeated weight_map key: the first one is the map") {
     const auto index = tmp.path / "x.index.json";
     write_text(index, R"({"weight_map": {"w": "a.bin"}, "weight_map": {"w": "b.bin"}})");
     CHECK(znn::sync_index(index, znn::IndexPreference::keep_current, false).renamed.size() == 1);
-    CHECK(read_text(index) == R"({"weight_map": {"w": "a.bin.znn"}, "weight_map": {"w": "b.bin"}})");
+    CHECK(read_text(index) ==
+          R"({"weight_map": {"w": "a.bin.znn"}, "weight_map": {"w": "b.bin"}})");
     write_text(index, R"({"weight_map": 1, "weight_map": {"w": "b.bin"}})");
     CHECK_FALSE(znn::is_index_file(index));
 }

@@ -10,7 +10,8 @@ using namespace znn;
 
 namespace {
 
-std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data, std::size_t* encoded_size = nullptr,
+std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data,
+                                     std::size_t* encoded_size = nullptr,
                                      double short_code_max_loss = 0) {
     const auto counts = count_symbols(data);
     const auto lengths = huffman::build_code_lengths(counts, short_code_max_loss);
@@ -26,12 +27,13 @@ std::vector<std::uint8_t> round_trip(const std::vector<std::uint8_t>& data, std:
 }  // namespace
 
 TEST_CASE("huffman: round-trips sizes around block and stream edges") {
-    for (std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5}, std::size_t{7},
-                          std::size_t{19}, std::size_t{20}, std::size_t{21}, std::size_t{83}, std::size_t{1000},
-                          // the decoder switches from one symbol a lookup to several at 8192
-                          std::size_t{8191}, std::size_t{8192}, std::size_t{8193},
-                          kBlockSymbols - 1, kBlockSymbols, kBlockSymbols + 1,
-                          3 * kBlockSymbols + 17}) {
+    for (std::size_t n :
+         {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5},
+          std::size_t{7}, std::size_t{19}, std::size_t{20}, std::size_t{21}, std::size_t{83},
+          std::size_t{1000},
+          // the decoder switches from one symbol a lookup to several at 8192
+          std::size_t{8191}, std::size_t{8192}, std::size_t{8193}, kBlockSymbols - 1, kBlockSymbols,
+          kBlockSymbols + 1, 3 * kBlockSymbols + 17}) {
         const auto data = test::skewed_bytes(n, n);
         CHECK(round_trip(data) == data);
     }
@@ -94,7 +96,8 @@ TEST_CASE("huffman: takes 10-bit codes only when they cost less than allowed") {
     const auto cheap = huffman::build_code_lengths(counts, 0.01);
     CHECK(longest_code(cheap) <= huffman::kShortCodeLength);
     CHECK(coded_bits(counts, cheap) > coded_bits(counts, exact));
-    CHECK(static_cast<double>(coded_bits(counts, cheap)) <= static_cast<double>(coded_bits(counts, exact)) * 1.01);
+    CHECK(static_cast<double>(coded_bits(counts, cheap)) <=
+          static_cast<double>(coded_bits(counts, exact)) * 1.01);
     std::uint32_t kraft = 0;
     for (unsigned s = 0; s < 256; ++s) {
         if (counts[s]) CHECK(cheap[s] >= 1);
@@ -102,7 +105,9 @@ TEST_CASE("huffman: takes 10-bit codes only when they cost less than allowed") {
     }
     CHECK(kraft <= (1u << huffman::kShortCodeLength));
     // Too dear: a budget smaller than the loss keeps the 11-bit code.
-    const double loss = static_cast<double>(coded_bits(counts, cheap)) / static_cast<double>(coded_bits(counts, exact)) - 1;
+    const double loss = static_cast<double>(coded_bits(counts, cheap)) /
+                            static_cast<double>(coded_bits(counts, exact)) -
+                        1;
     CHECK(huffman::build_code_lengths(counts, loss / 2) == exact);
 }
 
@@ -110,13 +115,16 @@ TEST_CASE("huffman: round-trips planes whose longest code is 1 to 11 bits") {
     // The decoder sizes its table by the longest code (at least 8 bits); cover each size.
     for (unsigned symbols : {2u, 3u, 5u, 9u, 17u, 33u, 65u, 129u, 256u}) {
         std::vector<std::uint8_t> data(40'000);
-        for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>((i * 2654435761u >> 7) % symbols);
+        for (std::size_t i = 0; i < data.size(); ++i)
+            data[i] = static_cast<std::uint8_t>((i * 2654435761u >> 7) % symbols);
         CHECK(round_trip(data) == data);
     }
     // Symbol s appears 2^(9-s) times, 100 times over: lengths 1, 2, ..., 9, 9.
     std::vector<std::uint8_t> geometric;
     for (unsigned rep = 0; rep < 100; ++rep)
-        for (unsigned s = 0; s < 10; ++s) geometric.insert(geometric.end(), std::size_t{1} << (9 - std::min(s, 8u)), static_cast<std::uint8_t>(s));
+        for (unsigned s = 0; s < 10; ++s)
+            geometric.insert(geometric.end(), std::size_t{1} << (9 - std::min(s, 8u)),
+                             static_cast<std::uint8_t>(s));
     CHECK(longest_code(huffman::build_code_lengths(count_symbols(geometric))) == 9);
     CHECK(round_trip(geometric) == geometric);
     const auto data = test::skewed_bytes(100'000, 21);

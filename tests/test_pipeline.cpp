@@ -19,7 +19,8 @@ namespace {
 
 // Compresses the open file fd from offset `at`, reading it as the CLI does: at offsets
 // from the workers when positional, else as a stream.
-std::vector<std::uint8_t> compress_file(int fd, const char* path, off_t at, bool positional, const CompressOptions& o) {
+std::vector<std::uint8_t> compress_file(int fd, const char* path, off_t at, bool positional,
+                                        const CompressOptions& o) {
     REQUIRE(::lseek(fd, at, SEEK_SET) == at);
     FdInput in(fd, path, positional);
     VectorOutput out;
@@ -32,8 +33,8 @@ std::vector<std::uint8_t> compress_file(int fd, const char* path, off_t at, bool
 TEST_CASE("pipeline: round-trips sizes 0, 1, odd, chunk-1, chunk, chunk+1") {
     CompressOptions o;
     o.chunk_size = 4096;
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{4095}, std::size_t{4096}, std::size_t{4097},
-                          std::size_t{12345}}) {
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{4095}, std::size_t{4096},
+                          std::size_t{4097}, std::size_t{12345}}) {
         for (unsigned threads : {1u, 2u, 5u}) {
             o.threads = threads;
             const auto data = test::bf16_weights(n, n);
@@ -63,11 +64,13 @@ TEST_CASE("pipeline: stress with tiny chunks and many threads") {
     o.threads = 16;
     DecompressOptions d;
     d.threads = 16;
-    for (int round = 0; round < 3; ++round) CHECK(decompress_buffer(compress_buffer(data, o), d) == data);
+    for (int round = 0; round < 3; ++round)
+        CHECK(decompress_buffer(compress_buffer(data, o), d) == data);
 }
 
 TEST_CASE("pipeline: an error in a worker stops the pipeline and is reported") {
-    auto frame = compress_buffer(test::bf16_weights(200'000), CompressOptions{0, 1024, DtypeChoice::bf16, {}});
+    auto frame = compress_buffer(test::bf16_weights(200'000),
+                                 CompressOptions{0, 1024, DtypeChoice::bf16, {}});
     frame[frame.size() / 2] ^= 0xFF;
     DecompressOptions d;
     d.threads = 4;
@@ -89,7 +92,8 @@ struct FailingOutput final : OutputStream {
 
 }  // namespace
 
-TEST_CASE("pipeline: one thread with the output written from a second one round-trips, the same bytes") {
+TEST_CASE(
+    "pipeline: one thread with the output written from a second one round-trips, the same bytes") {
     const auto data = test::bf16_weights(1'000'001, 6);
     CompressOptions o;
     o.threads = 1;
@@ -143,7 +147,8 @@ TEST_CASE("pipeline: with the output on its own thread, errors from either side 
 
 TEST_CASE("pipeline: workers reading a file at offsets make the same frame as a stream") {
     // A safetensors file (so the header is sniffed through read() first), then BF16 data.
-    const std::string header = R"({"w":{"dtype":"BF16","shape":[150000],"data_offsets":[0,300000]}})";
+    const std::string header =
+        R"({"w":{"dtype":"BF16","shape":[150000],"data_offsets":[0,300000]}})";
     std::vector<std::uint8_t> file(8 + header.size());
     const std::uint64_t n = header.size();
     std::memcpy(file.data(), &n, 8);
@@ -157,19 +162,23 @@ TEST_CASE("pipeline: workers reading a file at offsets make the same frame as a 
     REQUIRE(::write(fd, file.data(), file.size()) == static_cast<ssize_t>(file.size()));
     CompressOptions o;
     o.chunk_size = 1024;
-    for (const std::size_t skip : {std::size_t{0}, std::size_t{100}}) {  // input starting mid-file too
+    for (const std::size_t skip :
+         {std::size_t{0}, std::size_t{100}}) {  // input starting mid-file too
         o.threads = 1;
         const auto expected = compress_buffer(std::span(file).subspan(skip), o);
         for (unsigned threads : {1u, 2u, 8u}) {
             o.threads = threads;
-            CHECK(compress_file(fd, path, static_cast<off_t>(skip), /*positional=*/true, o) == expected);
+            CHECK(compress_file(fd, path, static_cast<off_t>(skip), /*positional=*/true, o) ==
+                  expected);
         }
     }
     ::close(fd);
     ::unlink(path);
 }
 
-TEST_CASE("pipeline: the automatic chunk size follows the data, the same from a file, a stream or any thread count") {
+TEST_CASE(
+    "pipeline: the automatic chunk size follows the data, the same from a file, a stream or any "
+    "thread count") {
     // Headerless BF16 whose scale changes every 128 KiB: 128 KiB chunks code it smallest.
     std::vector<std::uint8_t> data;
     for (std::uint64_t k = 0; k < 24; ++k) {
@@ -179,9 +188,10 @@ TEST_CASE("pipeline: the automatic chunk size follows the data, the same from a 
     CompressOptions o;  // chunk_size: automatic
     o.threads = 1;
     const auto expected = compress_buffer(data, o);
-    const auto frames = inspect_frames(expected.size(), [&](std::uint64_t at, std::span<std::uint8_t> out) {
-        std::memcpy(out.data(), expected.data() + at, out.size());
-    });
+    const auto frames =
+        inspect_frames(expected.size(), [&](std::uint64_t at, std::span<std::uint8_t> out) {
+            std::memcpy(out.data(), expected.data() + at, out.size());
+        });
     REQUIRE(frames.size() == 1);
     CHECK(frames[0].chunk_count == 24);
     CHECK(decompress_buffer(expected, DecompressOptions{}) == data);
@@ -204,7 +214,7 @@ namespace {
 
 // A pipe-like input: cannot lend its bytes and hands out at most `step` bytes a read.
 class TrickleInput final : public InputStream {
-public:
+  public:
     TrickleInput(std::span<const std::uint8_t> data, std::size_t step) : data_(data), step_(step) {}
     std::size_t read(std::span<std::uint8_t> out) override {
         const std::size_t n = std::min({out.size(), data_.size(), step_});
@@ -213,7 +223,7 @@ public:
         return n;
     }
 
-private:
+  private:
     std::span<const std::uint8_t> data_;
     std::size_t step_;
 };
@@ -248,7 +258,8 @@ TEST_CASE("pipeline: rejects a chunk size that is not a multiple of 8") {
     CHECK_THROWS_AS(compress_buffer(test::random_bytes(10), o), UsageError);
 }
 
-TEST_CASE("pipeline: progress counts input bytes, so it ends at the input's size and never passes it") {
+TEST_CASE(
+    "pipeline: progress counts input bytes, so it ends at the input's size and never passes it") {
     const auto data = test::bf16_weights(50'000);
     CompressOptions o;
     o.chunk_size = 4096;
@@ -284,9 +295,10 @@ namespace {
 constexpr std::uint64_t kHugeSize = (std::uint64_t{9} << 29) + 3;
 
 class HugeInput final : public InputStream {
-public:
+  public:
     std::size_t read(std::span<std::uint8_t> out) override {
-        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), kHugeSize - pos_));
+        const auto n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), kHugeSize - pos_));
         std::fill_n(out.data(), n, std::uint8_t{0});
         constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
         for (std::uint64_t marker = pos_ / kGiB * kGiB + 7; marker < pos_ + n; marker += kGiB)
@@ -295,13 +307,13 @@ public:
         return n;
     }
 
-private:
+  private:
     std::uint64_t pos_ = 0;
 };
 
 // Hashes what it is given, so 4.5 GiB can be compared without storing it.
 class HashingOutput final : public OutputStream {
-public:
+  public:
     HashingOutput() { XXH3_64bits_reset(state_); }
     ~HashingOutput() override { XXH3_freeState(state_); }
     void write(std::span<const std::uint8_t> data) override {
@@ -311,7 +323,7 @@ public:
     std::uint64_t size() const { return size_; }
     std::uint64_t digest() const { return XXH3_64bits_digest(state_); }
 
-private:
+  private:
     XXH3_state_t* state_ = XXH3_createState();
     std::uint64_t size_ = 0;
 };
@@ -338,7 +350,8 @@ TEST_CASE("pipeline: inputs over 4 GiB keep 64-bit sizes and offsets") {
     CHECK(out.digest() == expected.digest());
 }
 
-TEST_CASE("pipeline: a memory output takes writes of any size and alignment, and reports a full buffer") {
+TEST_CASE(
+    "pipeline: a memory output takes writes of any size and alignment, and reports a full buffer") {
     // Writes of 64 KiB or more bypass the cache with 16-byte stores after an unaligned head.
     const auto data = test::random_bytes(400'000, 5);
     std::vector<std::uint8_t> buffer(data.size() + 64, 0xEE);
@@ -351,7 +364,8 @@ TEST_CASE("pipeline: a memory output takes writes of any size and alignment, and
     }
     CHECK(out.size() == at);
     CHECK(std::equal(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(at), buffer.begin()));
-    CHECK(std::all_of(buffer.begin() + static_cast<std::ptrdiff_t>(at), buffer.end(), [](std::uint8_t b) { return b == 0xEE; }));
+    CHECK(std::all_of(buffer.begin() + static_cast<std::ptrdiff_t>(at), buffer.end(),
+                      [](std::uint8_t b) { return b == 0xEE; }));
     CHECK_THROWS_AS(out.write({data.data(), buffer.size() - at + 1}), IoError);
 
     // And a whole compression into a buffer allocated beforehand decodes back.

@@ -11,8 +11,8 @@ using namespace znn;
 
 TEST_CASE("planes: bf16x split and join are inverse, packing 8 elements into 7 bytes") {
     const auto elements = test::bf16x_friendly(1000);
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
-                          std::size_t{31}, std::size_t{33}, std::size_t{2000}}) {
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16},
+                          std::size_t{17}, std::size_t{31}, std::size_t{33}, std::size_t{2000}}) {
         for (unsigned phase : {0u, 1u}) {
             INFO("size " << n << " phase " << phase);
             // `phase` leading bytes, then whole elements that all fit bf16x.
@@ -31,8 +31,9 @@ TEST_CASE("planes: bf16x split and join are inverse, packing 8 elements into 7 b
 }
 
 TEST_CASE("planes: fp8 splits signs from magnitudes and joins them back") {
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{9},
-                          std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{33}, std::size_t{1001}}) {
+    for (std::size_t n :
+         {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{9},
+          std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{33}, std::size_t{1001}}) {
         INFO("size " << n);
         const auto raw = test::random_bytes(n, n + 1);
         const PlaneShape shape = plane_shape(Layout::fp8, 0, n);

@@ -15,11 +15,13 @@ TEST_CASE("real data: every shared model file round-trips") {
         return;
     }
     for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        if (!entry.is_regular_file() || entry.path().extension() == ".md" || entry.path().filename() == "SHA256SUMS")
+        if (!entry.is_regular_file() || entry.path().extension() == ".md" ||
+            entry.path().filename() == "SHA256SUMS")
             continue;
         INFO(entry.path());
         std::ifstream in(entry.path(), std::ios::binary);
-        const std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)),
+                                             std::istreambuf_iterator<char>());
         const auto packed = znn::compress_buffer(data);
         CHECK(packed.size() < data.size());
         CHECK(znn::decompress_buffer(packed) == data);
@@ -48,9 +50,11 @@ TEST_CASE("real data: sizes meet issue #2's acceptance bar") {
         INFO(path);
         REQUIRE(fs::is_regular_file(path));
         std::ifstream in(path, std::ios::binary);
-        const std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)),
+                                             std::istreambuf_iterator<char>());
         const auto packed = znn::compress_buffer(data);
-        const double percent = 100.0 * static_cast<double>(packed.size()) / static_cast<double>(data.size());
+        const double percent =
+            100.0 * static_cast<double>(packed.size()) / static_cast<double>(data.size());
         INFO(percent << "% against " << limit << "%");
         CHECK(percent <= limit);
     }

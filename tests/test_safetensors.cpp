@@ -11,7 +11,9 @@ using namespace znn;
 
 namespace {
 
-std::vector<std::uint8_t> as_bytes(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<std::uint8_t> as_bytes(const std::string& s) {
+    return {s.begin(), s.end()};
+}
 
 struct TestTensor {
     std::string dtype;
@@ -24,14 +26,16 @@ std::vector<std::uint8_t> header_of(const std::vector<TestTensor>& tensors) {
     std::string json = "{";
     for (std::size_t i = 0; i < tensors.size(); ++i) {
         const TestTensor& t = tensors[i];
-        json += (i ? ",\"t" : "\"t") + std::to_string(i) + R"(":{"dtype":")" + t.dtype + R"(","shape":[],)" +
-                R"("data_offsets":[)" + std::to_string(t.begin) + "," + std::to_string(t.end) + "]}";
+        json += (i ? ",\"t" : "\"t") + std::to_string(i) + R"(":{"dtype":")" + t.dtype +
+                R"(","shape":[],)" + R"("data_offsets":[)" + std::to_string(t.begin) + "," +
+                std::to_string(t.end) + "]}";
     }
     return as_bytes(json + "}");
 }
 
 // A safetensors file: the header's length, the header, then the tensor bytes.
-std::vector<std::uint8_t> file_of(const std::vector<std::uint8_t>& header, const std::vector<std::uint8_t>& body) {
+std::vector<std::uint8_t> file_of(const std::vector<std::uint8_t>& header,
+                                  const std::vector<std::uint8_t>& body) {
     std::vector<std::uint8_t> file(8 + header.size() + body.size());
     const std::uint64_t n = header.size();
     std::memcpy(file.data(), &n, 8);
@@ -55,7 +59,8 @@ void check_elements_whole(const std::vector<Region>& regions, std::uint64_t head
         if (!r.metadata) {
             for (const TestTensor& t : tensors) {
                 const std::uint64_t at = header_bytes + t.begin;
-                if (at < start || at >= start + r.size || layout_for_dtype(t.dtype) != r.layout) continue;
+                if (at < start || at >= start + r.size || layout_for_dtype(t.dtype) != r.layout)
+                    continue;
                 INFO("tensor at " << t.begin << " in region at " << start);
                 CHECK((at - start) % layout_width(r.layout) == 0);
             }
@@ -69,7 +74,8 @@ void check_elements_whole(const std::vector<Region>& regions, std::uint64_t head
 TEST_CASE("safetensors: tensors map to the layouts of their dtypes, in file order") {
     const auto json = as_bytes(
         R"({"__metadata__":{"format":"pt"},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
-        R"("a":{"dtype":"BF16","shape":[4],"data_offsets":[0,8]},"c":{"dtype":"I64","shape":[1],"data_offsets":[16,24]}})");
+        R"("a":{"dtype":"BF16","shape":[4],"data_offsets":[0,8]},)"
+        R"("c":{"dtype":"I64","shape":[1],"data_offsets":[16,24]}})");
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
     REQUIRE(regions->size() == 4);
@@ -91,10 +97,11 @@ TEST_CASE("safetensors: adjacent tensors of one dtype share a region") {
 
 TEST_CASE("safetensors: two adjacent tensors of 64 KiB or more keep regions of their own") {
     // a and b: 64 KiB each, so regions of their own; c and d are small and join b's.
-    const auto json = as_bytes(R"({"a":{"dtype":"BF16","shape":[32768],"data_offsets":[0,65536]},)"
-                               R"("b":{"dtype":"BF16","shape":[32768],"data_offsets":[65536,131072]},)"
-                               R"("c":{"dtype":"BF16","shape":[4],"data_offsets":[131072,131080]},)"
-                               R"("d":{"dtype":"BF16","shape":[4],"data_offsets":[131080,131088]}})");
+    const auto json =
+        as_bytes(R"({"a":{"dtype":"BF16","shape":[32768],"data_offsets":[0,65536]},)"
+                 R"("b":{"dtype":"BF16","shape":[32768],"data_offsets":[65536,131072]},)"
+                 R"("c":{"dtype":"BF16","shape":[4],"data_offsets":[131072,131080]},)"
+                 R"("d":{"dtype":"BF16","shape":[4],"data_offsets":[131080,131088]}})");
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
     REQUIRE(regions->size() == 3);
@@ -130,7 +137,8 @@ TEST_CASE("safetensors: the header's region and float regions take in no other d
     const auto json = header_of(tensors);
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
-    CHECK(sizes_of(*regions) == std::vector<std::uint64_t>{8 + json.size(), 4, 1000, 1000, 4, 1000, 8});
+    CHECK(sizes_of(*regions) ==
+          std::vector<std::uint64_t>{8 + json.size(), 4, 1000, 1000, 4, 1000, 8});
     CHECK((*regions)[0].metadata);
     CHECK((*regions)[1].layout == Layout::fp32);
     CHECK((*regions)[6].layout == Layout::group8);
@@ -148,7 +156,8 @@ TEST_CASE("safetensors: merged and absorbed tensors keep their elements whole") 
     const auto json = header_of(tensors);
     const auto regions = plan_safetensors(json);
     REQUIRE(regions);
-    CHECK(sizes_of(*regions) == std::vector<std::uint64_t>{8 + json.size(), 1005, 2095, 8, 11, 1004});
+    CHECK(sizes_of(*regions) ==
+          std::vector<std::uint64_t>{8 + json.size(), 1005, 2095, 8, 11, 1004});
     CHECK((*regions)[1].layout == layout_for_dtype("F8_E4M3"));
     CHECK((*regions)[2].layout == Layout::bf16);
     CHECK((*regions)[3].layout == Layout::bf16);
@@ -161,7 +170,8 @@ TEST_CASE("safetensors: malformed headers are refused, so the file is coded as o
     CHECK_FALSE(plan_safetensors(as_bytes("not json")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16"}})")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[8,4]}})")));
-    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]},"b":{"dtype":"BF16","data_offsets":[4,12]}})")));
+    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]},)"
+                                          R"("b":{"dtype":"BF16","data_offsets":[4,12]}})")));
     // Wrong types and shapes, each on its own.
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":[1,2]})")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":7})")));
@@ -171,7 +181,8 @@ TEST_CASE("safetensors: malformed headers are refused, so the file is coded as o
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[-1,8]}})")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,[8]]}})")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":{"b":0}}})")));
-    CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]}} trailing)")));
+    CHECK_FALSE(
+        plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]}} trailing)")));
     CHECK_FALSE(plan_safetensors(as_bytes(R"({"a":{"dtype":"BF16","data_offsets":[0,8]})")));
 }
 
@@ -213,7 +224,9 @@ TEST_CASE("safetensors: FP8 kernels with absorbed scales and odd-sized biases ro
 
 TEST_CASE("safetensors: FP8 tensors use the fp8 layout and code smaller than as bytes") {
     const std::vector<TestTensor> tensors = {
-        {"F8_E4M3", 0, 100'000}, {"F32", 100'000, 100'004}, {"BF16", 100'004, 100'068},
+        {"F8_E4M3", 0, 100'000},
+        {"F32", 100'000, 100'004},
+        {"BF16", 100'004, 100'068},
         {"F8_E4M3", 100'068, 150'068},
     };
     const auto header = header_of(tensors);
@@ -221,9 +234,10 @@ TEST_CASE("safetensors: FP8 tensors use the fp8 layout and code smaller than as 
     const auto file = file_of(header, body);
     const auto packed = compress_buffer(file);
     CHECK(decompress_buffer(packed) == file);
-    const auto frames = inspect_frames(packed.size(), [&](std::uint64_t offset, std::span<std::uint8_t> out) {
-        std::memcpy(out.data(), packed.data() + offset, out.size());
-    });
+    const auto frames =
+        inspect_frames(packed.size(), [&](std::uint64_t offset, std::span<std::uint8_t> out) {
+            std::memcpy(out.data(), packed.data() + offset, out.size());
+        });
     REQUIRE(frames.size() == 1);
     // Both kernels, with the scale and bias absorbed into the first.
     CHECK(frames[0].layout_bytes[static_cast<unsigned>(Layout::fp8)] == 150'068);

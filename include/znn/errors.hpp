@@ -8,14 +8,14 @@
 namespace znn {
 
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(const std::string& what, std::string path = {})
         : std::runtime_error(what), path_(std::move(path)) {}
     // The file the error is about; empty when the library worked on a buffer.
     const std::string& path() const noexcept { return path_; }
     void set_path(std::string path) { path_ = std::move(path); }
 
-private:
+  private:
     std::string path_;
 };
 

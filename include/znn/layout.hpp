@@ -28,7 +28,9 @@ inline constexpr unsigned kMaxPlanes = 8;
 // Bytes per element (1, 2, 4 or 8).
 unsigned layout_width(Layout layout) noexcept;
 // Number of byte planes the layout produces: its width, but 2 for fp8.
-inline unsigned layout_plane_count(Layout layout) noexcept { return layout == Layout::fp8 ? 2 : layout_width(layout); }
+inline unsigned layout_plane_count(Layout layout) noexcept {
+    return layout == Layout::fp8 ? 2 : layout_width(layout);
+}
 // Lower-case name used by `znn list` and --dtype ("bytes", "bf16", ...).
 std::string_view layout_name(Layout layout) noexcept;
 // Layout from an on-disk id, or nothing for an unknown id.

@@ -12,14 +12,16 @@
 namespace znn {
 
 class InputStream {
-public:
+  public:
     virtual ~InputStream() = default;
     // Reads up to out.size() bytes; returns how many, 0 only at end of input. Throws IoError.
     virtual std::size_t read(std::span<std::uint8_t> out) = 0;
     // Inputs already in memory can hand out their bytes without a copy: returns (and
     // consumes) up to `size` bytes that stay valid as long as the input's buffer does,
     // or nothing when the input cannot (then use read()).
-    virtual std::optional<std::span<const std::uint8_t>> borrow(std::size_t) { return std::nullopt; }
+    virtual std::optional<std::span<const std::uint8_t>> borrow(std::size_t) {
+        return std::nullopt;
+    }
     // Inputs of known size that can be read at any offset (a regular file) let each
     // worker fetch its own chunk, so reading is no longer one thread's serial job.
     // remaining() is the count of bytes from the current position to the end, if known;
@@ -31,7 +33,7 @@ public:
 };
 
 class OutputStream {
-public:
+  public:
     virtual ~OutputStream() = default;
     // Writes all of data or throws IoError.
     virtual void write(std::span<const std::uint8_t> data) = 0;
@@ -46,14 +48,14 @@ public:
 // Reads a file descriptor (a file, a pipe, stdin). Does not own the descriptor. With
 // `positional`, a regular file is also offered for read_at() (see InputStream).
 class FdInput final : public InputStream {
-public:
+  public:
     FdInput(int fd, std::string name, bool positional = false);
     std::size_t read(std::span<std::uint8_t> out) override;
     std::optional<std::uint64_t> remaining() const override;
     void skip(std::uint64_t size) override;
     void read_at(std::uint64_t offset, std::span<std::uint8_t> out) override;
 
-private:
+  private:
     int fd_;
     std::string name_;
     bool positional_ = false;
@@ -64,29 +66,29 @@ private:
 
 // Writes a file descriptor. Does not own the descriptor.
 class FdOutput final : public OutputStream {
-public:
+  public:
     FdOutput(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
     void write(std::span<const std::uint8_t> data) override;
 
-private:
+  private:
     int fd_;
     std::string name_;
 };
 
 // Reads a buffer the caller keeps alive.
 class SpanInput final : public InputStream {
-public:
+  public:
     explicit SpanInput(std::span<const std::uint8_t> data) : data_(data) {}
     std::size_t read(std::span<std::uint8_t> out) override;
     std::optional<std::span<const std::uint8_t>> borrow(std::size_t size) override;
 
-private:
+  private:
     std::span<const std::uint8_t> data_;
 };
 
 // Appends to a vector.
 class VectorOutput final : public OutputStream {
-public:
+  public:
     void write(std::span<const std::uint8_t> data) override {
         bytes.insert(bytes.end(), data.begin(), data.end());
     }
@@ -95,14 +97,14 @@ public:
 
 // Writes into a buffer the caller keeps alive; throws IoError when it is full.
 class SpanOutput final : public OutputStream {
-public:
+  public:
     explicit SpanOutput(std::span<std::uint8_t> buffer) : buffer_(buffer) {}
     void write(std::span<const std::uint8_t> data) override;
     std::uint8_t* reserve(std::size_t size) noexcept override;
     void commit(std::size_t size) override;
     std::size_t size() const noexcept { return used_; }
 
-private:
+  private:
     std::span<std::uint8_t> buffer_;
     std::size_t used_ = 0;      // written or committed (the writer's count)
     std::size_t reserved_ = 0;  // handed out by reserve() (the reader's count)
@@ -110,7 +112,7 @@ private:
 
 // Swallows everything (for `znn test`).
 class NullOutput final : public OutputStream {
-public:
+  public:
     void write(std::span<const std::uint8_t>) override {}
 };
 

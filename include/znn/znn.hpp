@@ -31,8 +31,9 @@ inline constexpr std::size_t kMaxChunkSize = std::size_t{64} << 20;
 using ProgressFn = std::function<void(std::uint64_t bytes_done)>;
 
 struct CompressOptions {
-    unsigned threads = 0;                      // 0: one per core
-    std::size_t chunk_size = kAutoChunkSize;  // or a multiple of 8 in [kMinChunkSize, kMaxChunkSize]
+    unsigned threads = 0;  // 0: one per core
+    std::size_t chunk_size =
+        kAutoChunkSize;  // or a multiple of 8 in [kMinChunkSize, kMaxChunkSize]
     DtypeChoice dtype = DtypeChoice::automatic;  // automatic: safetensors header, else a probe
     ProgressFn progress;
     // With one thread, write the output from a second thread while the next chunks code,

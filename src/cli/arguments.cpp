@@ -14,24 +14,31 @@ void add_file_flags(CLI::App& cmd, Options& o, bool writes) {
     if (writes) {
         cmd.add_option("-o,--output", o.output, "Write to this file (one input only)");
         cmd.add_flag("-c,--stdout", o.to_stdout, "Write to stdout");
-        cmd.add_flag("-f,--force", o.force, "Overwrite existing outputs; allow compressed data to a terminal");
+        cmd.add_flag("-f,--force", o.force,
+                     "Overwrite existing outputs; allow compressed data to a terminal");
         // Callbacks run as each flag is parsed, so the last of -k and --rm typed wins (as in zstd);
         // plain flags would be applied in the order they are defined here.
-        cmd.add_flag_callback("-k,--keep", [&o] { o.remove_source = false; },
-                              "Keep source files (default; the last of -k and --rm wins)")
+        cmd.add_flag_callback(
+               "-k,--keep", [&o] { o.remove_source = false; },
+               "Keep source files (default; the last of -k and --rm wins)")
             ->trigger_on_parse();
-        cmd.add_flag_callback("--rm", [&o] { o.remove_source = true; },
-                              "Remove each source file after its output is complete and verified")
+        cmd.add_flag_callback(
+               "--rm", [&o] { o.remove_source = true; },
+               "Remove each source file after its output is complete and verified")
             ->trigger_on_parse();
         cmd.add_flag("-r,--recursive", o.recursive, "Walk folders (implied by a folder argument)");
     }
-    cmd.add_option("-T,--threads", o.threads, "Worker threads (default: all cores)")->check(CLI::Range(1u, 1024u));
+    cmd.add_option("-T,--threads", o.threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1u, 1024u));
 }
 
 void add_verbosity(CLI::App& cmd, Options& o) {
     // As with -k/--rm, the last of -q and -v typed wins.
-    cmd.add_flag_callback("-q,--quiet", [&o] { o.verbosity = 0; }, "Print errors only")->trigger_on_parse();
-    cmd.add_flag_callback("-v,--verbose", [&o] { o.verbosity = 2; }, "Print a summary line per file")
+    cmd.add_flag_callback(
+           "-q,--quiet", [&o] { o.verbosity = 0; }, "Print errors only")
+        ->trigger_on_parse();
+    cmd.add_flag_callback(
+           "-v,--verbose", [&o] { o.verbosity = 2; }, "Print a summary line per file")
         ->trigger_on_parse();
 }
 
@@ -47,11 +54,14 @@ int parse_command_line(int argc, char** argv, Options& o) {
     add_file_flags(*compress, o, true);
     compress->add_option("--dtype", dtype, "Element type: auto, bf16, fp16, fp32, fp8, bytes")
         ->check(CLI::IsMember({"auto", "bf16", "fp16", "fp32", "fp8", "bytes"}));
-    compress->add_option("--chunk-size", o.chunk_size, "Chunk size in bytes (multiple of 8, 64 B to 64 MiB)")
+    compress
+        ->add_option("--chunk-size", o.chunk_size,
+                     "Chunk size in bytes (multiple of 8, 64 B to 64 MiB)")
         ->check(CLI::Range(std::size_t{kMinChunkSize}, std::size_t{kMaxChunkSize}));
     add_verbosity(*compress, o);
 
-    auto* decompress = app.add_subcommand("decompress", "Restore files, folders or stdin from .znn");
+    auto* decompress =
+        app.add_subcommand("decompress", "Restore files, folders or stdin from .znn");
     add_file_flags(*decompress, o, true);
     add_verbosity(*decompress, o);
 
@@ -59,14 +69,16 @@ int parse_command_line(int argc, char** argv, Options& o) {
     add_file_flags(*test, o, false);
     add_verbosity(*test, o);
 
-    auto* list = app.add_subcommand("list", "Show sizes, ratio, chunks, layouts and checksum of .znn files");
+    auto* list =
+        app.add_subcommand("list", "Show sizes, ratio, chunks, layouts and checksum of .znn files");
     list->alias("info");
     list->add_option("files", o.inputs, "The .znn files")->required();
     add_verbosity(*list, o);
 
     auto* bench = app.add_subcommand("bench", "In-memory ratio and speed against zstd -1 and -3");
     bench->add_option("files", o.inputs, "Files to benchmark")->required();
-    bench->add_option("-T,--threads", o.threads, "znn threads (default 1)")->check(CLI::Range(1u, 1024u));
+    bench->add_option("-T,--threads", o.threads, "znn threads (default 1)")
+        ->check(CLI::Range(1u, 1024u));
     bench->add_option("--seconds", o.bench_seconds, "Minimum time per measurement (default 1)")
         ->check(CLI::Range(0.0, 60.0));
     bench->add_option("--dtype", dtype, "Element type: auto, bf16, fp16, fp32, fp8, bytes")
@@ -75,7 +87,8 @@ int parse_command_line(int argc, char** argv, Options& o) {
         ->check(CLI::Range(std::size_t{kMinChunkSize}, std::size_t{kMaxChunkSize}));
     add_verbosity(*bench, o);
 
-    auto* index = app.add_subcommand("index", "Sync *.index.json weight maps with the files present");
+    auto* index =
+        app.add_subcommand("index", "Sync *.index.json weight maps with the files present");
     index->add_option("paths", o.inputs, "Folders or index files")->required();
     index->add_flag("--check", o.check_only, "Change nothing; exit 1 if an index is out of sync");
     add_verbosity(*index, o);

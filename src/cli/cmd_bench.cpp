@@ -44,7 +44,8 @@ std::vector<double> fastest_seconds(double seconds, const std::vector<std::funct
 std::vector<std::uint8_t> read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError("cannot open", path);
-    std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
     if (in.bad()) throw IoError("read failed", path);
     return data;
 }
@@ -64,7 +65,10 @@ struct Contender {
 
 struct ZstdContender {
     ZstdContender(const std::vector<std::uint8_t>& data, int level)
-        : data_(data), level_(level), packed_(ZSTD_compressBound(data.size())), restored_(data.size()) {}
+        : data_(data),
+          level_(level),
+          packed_(ZSTD_compressBound(data.size())),
+          restored_(data.size()) {}
     ~ZstdContender() {
         ZSTD_freeCCtx(cctx_);
         ZSTD_freeDCtx(dctx_);
@@ -73,12 +77,18 @@ struct ZstdContender {
     ZstdContender& operator=(const ZstdContender&) = delete;
 
     Contender contender() {
-        return {[this] { size_ = ZSTD_compressCCtx(cctx_, packed_.data(), packed_.size(), data_.data(), data_.size(), level_); },
-                [this] { ZSTD_decompressDCtx(dctx_, restored_.data(), restored_.size(), packed_.data(), size_); },
+        return {[this] {
+                    size_ = ZSTD_compressCCtx(cctx_, packed_.data(), packed_.size(), data_.data(),
+                                              data_.size(), level_);
+                },
+                [this] {
+                    ZSTD_decompressDCtx(dctx_, restored_.data(), restored_.size(), packed_.data(),
+                                        size_);
+                },
                 [this] { return size_; }};
     }
 
-private:
+  private:
     const std::vector<std::uint8_t>& data_;
     int level_;
     std::vector<std::uint8_t> packed_;
@@ -93,7 +103,9 @@ private:
 // the fastest, which is what counts.
 struct ZnnContender {
     ZnnContender(const std::vector<std::uint8_t>& data, const Options& o)
-        : data_(data), packed_(data.size() + data.size() / 8 + (std::size_t{1} << 20)), restored_(data.size()) {
+        : data_(data),
+          packed_(data.size() + data.size() / 8 + (std::size_t{1} << 20)),
+          restored_(data.size()) {
         c_.threads = o.threads;
         c_.chunk_size = o.chunk_size;
         c_.dtype = o.dtype;
@@ -123,7 +135,7 @@ struct ZnnContender {
     }
     bool round_trips() const { return restored_ == data_; }
 
-private:
+  private:
     const std::vector<std::uint8_t>& data_;
     CompressOptions c_;
     DecompressOptions d_;
@@ -150,12 +162,14 @@ std::vector<Result> bench_all(const std::vector<std::uint8_t>& data, const Optio
     const double n = static_cast<double>(data.size());
     std::vector<Result> results;
     for (std::size_t i = 0; i < all.size(); ++i)
-        results.push_back({static_cast<double>(all[i].packed_size()) / n, n / tc[i] / 1e6, n / td[i] / 1e6});
+        results.push_back(
+            {static_cast<double>(all[i].packed_size()) / n, n / tc[i] / 1e6, n / td[i] / 1e6});
     return results;
 }
 
 void print_row(const char* name, const Result& r) {
-    std::printf("  %-8s %7.2f%% %9.0f MB/s %9.0f MB/s\n", name, 100.0 * r.ratio, r.compress_mbps, r.decompress_mbps);
+    std::printf("  %-8s %7.2f%% %9.0f MB/s %9.0f MB/s\n", name, 100.0 * r.ratio, r.compress_mbps,
+                r.decompress_mbps);
 }
 
 }  // namespace
@@ -170,14 +184,16 @@ int run_bench(const Options& options) {
             const Result& z = results[0];
             const Result& z1 = results[1];
             const Result& z3 = results[2];
-            std::printf("%s: %s, znn with %u thread%s\n", path.c_str(), format_size(data.size()).c_str(),
-                        options.threads, options.threads == 1 ? "" : "s");
+            std::printf("%s: %s, znn with %u thread%s\n", path.c_str(),
+                        format_size(data.size()).c_str(), options.threads,
+                        options.threads == 1 ? "" : "s");
             std::printf("  %-8s %8s %14s %14s\n", "codec", "size", "compress", "decompress");
             print_row("znn", z);
             print_row("zstd -1", z1);
             print_row("zstd -3", z3);
-            std::printf("  znn vs zstd -1: size %.3fx, compress %.2fx, decompress %.2fx\n", z.ratio / z1.ratio,
-                        z.compress_mbps / z1.compress_mbps, z.decompress_mbps / z1.decompress_mbps);
+            std::printf("  znn vs zstd -1: size %.3fx, compress %.2fx, decompress %.2fx\n",
+                        z.ratio / z1.ratio, z.compress_mbps / z1.compress_mbps,
+                        z.decompress_mbps / z1.decompress_mbps);
             std::fflush(stdout);
         } catch (const Error& e) {
             print_error(e.path().empty() ? path : e.path(), e.what());

@@ -6,7 +6,8 @@
 namespace znn::cli {
 
 int run_compress(const Options& options) {
-    const auto target_for = [](const std::string& input, const Options& o) -> std::optional<std::string> {
+    const auto target_for = [](const std::string& input,
+                               const Options& o) -> std::optional<std::string> {
         return output_name_for(o.mode, input);
     };
     return run_inputs(options, target_for) ? kExitOk : kExitError;

@@ -7,7 +7,8 @@
 namespace znn::cli {
 
 int run_decompress(const Options& options) {
-    const auto target_for = [](const std::string& input, const Options& o) -> std::optional<std::string> {
+    const auto target_for = [](const std::string& input,
+                               const Options& o) -> std::optional<std::string> {
         std::string target = output_name_for(o.mode, input);
         if (target.empty() && !o.to_stdout) {
             print_error(input, "unknown suffix (expected .znn) -- ignored");

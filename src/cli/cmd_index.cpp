@@ -37,12 +37,14 @@ int run_index(const Options& options) {
             if (indexes.empty()) print_warning(input, "no index files found");
             for (const fs::path& index : indexes) {
                 try {
-                    const IndexSync sync = sync_index(index, IndexPreference::keep_current, options.check_only);
+                    const IndexSync sync =
+                        sync_index(index, IndexPreference::keep_current, options.check_only);
                     if (!sync.changed()) continue;
                     out_of_sync = true;
                     // The report is the command's output, so stdout; -q keeps only the exit code.
                     if (verbosity() > 0) {
-                        std::printf("%s: %s%s\n", index.c_str(), options.check_only ? "out of sync: " : "updated: ",
+                        std::printf("%s: %s%s\n", index.c_str(),
+                                    options.check_only ? "out of sync: " : "updated: ",
                                     describe_renames(sync).c_str());
                     }
                 } catch (const Error& e) {

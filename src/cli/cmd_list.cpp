@@ -27,7 +27,8 @@ std::vector<FrameInfo> inspect_path(const std::string& path) {
     auto read_at = [&](std::uint64_t offset, std::span<std::uint8_t> out) {
         std::size_t done = 0;
         while (done < out.size()) {
-            const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+            const ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
+                                      static_cast<off_t>(offset + done));
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) throw IoError(std::string("read failed: ") + std::strerror(errno), path);
             if (n == 0) throw FormatError("truncated input", path);
@@ -58,8 +59,8 @@ std::string layouts_text(const FrameInfo& f) {
 
 int run_list(const Options& options) {
     bool ok = true;
-    std::printf("%8s %12s %12s %8s %8s  %-16s %-18s %s\n", "frames", "compressed", "original", "ratio", "chunks",
-                "checksum", "layouts", "file");
+    std::printf("%8s %12s %12s %8s %8s  %-16s %-18s %s\n", "frames", "compressed", "original",
+                "ratio", "chunks", "checksum", "layouts", "file");
     for (const std::string& path : options.inputs) {
         try {
             const auto frames = inspect_path(path);
@@ -70,12 +71,14 @@ int run_list(const Options& options) {
                 total.content_size += f.content_size;
                 total.chunk_count += f.chunk_count;
                 for (int i = 0; i < kLayoutCount; ++i)
-                    total.layout_bytes[static_cast<std::size_t>(i)] += f.layout_bytes[static_cast<std::size_t>(i)];
+                    total.layout_bytes[static_cast<std::size_t>(i)] +=
+                        f.layout_bytes[static_cast<std::size_t>(i)];
             }
             total.content_checksum = frames.size() == 1 ? frames[0].content_checksum : 0;
-            const double ratio = total.content_size ? 100.0 * static_cast<double>(total.compressed_size) /
-                                                          static_cast<double>(total.content_size)
-                                                    : 0.0;
+            const double ratio = total.content_size
+                                     ? 100.0 * static_cast<double>(total.compressed_size) /
+                                           static_cast<double>(total.content_size)
+                                     : 0.0;
             char checksum[32];
             if (frames.size() == 1)
                 std::snprintf(checksum, sizeof checksum, "%016llx",
@@ -83,22 +86,26 @@ int run_list(const Options& options) {
             else
                 std::snprintf(checksum, sizeof checksum, "(%zu frames)", frames.size());
             std::printf("%8zu %12s %12s %7.2f%% %8llu  %-16s %-18s %s\n", frames.size(),
-                        format_size(total.compressed_size).c_str(), format_size(total.content_size).c_str(), ratio,
-                        static_cast<unsigned long long>(total.chunk_count), checksum, layouts_text(total).c_str(),
-                        path.c_str());
+                        format_size(total.compressed_size).c_str(),
+                        format_size(total.content_size).c_str(), ratio,
+                        static_cast<unsigned long long>(total.chunk_count), checksum,
+                        layouts_text(total).c_str(), path.c_str());
             if (verbosity() >= 2) {
                 for (std::size_t i = 0; i < frames.size(); ++i) {
                     const FrameInfo& f = frames[i];
-                    std::printf("  frame %zu at %llu: %llu -> %llu bytes, %llu chunks, checksum %016llx\n", i,
-                                static_cast<unsigned long long>(f.offset),
-                                static_cast<unsigned long long>(f.content_size),
-                                static_cast<unsigned long long>(f.compressed_size),
-                                static_cast<unsigned long long>(f.chunk_count),
-                                static_cast<unsigned long long>(f.content_checksum));
+                    std::printf(
+                        "  frame %zu at %llu: %llu -> %llu bytes, %llu chunks, checksum %016llx\n",
+                        i, static_cast<unsigned long long>(f.offset),
+                        static_cast<unsigned long long>(f.content_size),
+                        static_cast<unsigned long long>(f.compressed_size),
+                        static_cast<unsigned long long>(f.chunk_count),
+                        static_cast<unsigned long long>(f.content_checksum));
                     for (int l = 0; l < kLayoutCount; ++l)
                         if (f.layout_bytes[static_cast<std::size_t>(l)])
-                            std::printf("    %-6s %llu bytes\n", std::string(layout_name(static_cast<Layout>(l))).c_str(),
-                                        static_cast<unsigned long long>(f.layout_bytes[static_cast<std::size_t>(l)]));
+                            std::printf("    %-6s %llu bytes\n",
+                                        std::string(layout_name(static_cast<Layout>(l))).c_str(),
+                                        static_cast<unsigned long long>(
+                                            f.layout_bytes[static_cast<std::size_t>(l)]));
                 }
             }
         } catch (const Error& e) {

@@ -29,8 +29,12 @@ std::string prefixed(const std::string& path, const std::string& message) {
 
 }  // namespace
 
-void set_verbosity(int level) { g_verbosity = level; }
-int verbosity() { return g_verbosity; }
+void set_verbosity(int level) {
+    g_verbosity = level;
+}
+int verbosity() {
+    return g_verbosity;
+}
 
 void print_error(const std::string& path, const std::string& message) {
     logger().error(prefixed(path, message));
@@ -74,12 +78,14 @@ void Progress::update(std::uint64_t done) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
     // Quiet for the first second (short jobs never flicker), then 5 redraws a second.
-    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200)) return;
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200))
+        return;
     last_ = now;
     drawn_ = true;
     if (total_ > 0) {
         // An input that grows while it is read could count past its size at the start.
-        const double fraction = static_cast<double>(std::min(done, total_)) / static_cast<double>(total_);
+        const double fraction =
+            static_cast<double>(std::min(done, total_)) / static_cast<double>(total_);
         std::fprintf(stderr, "\r\033[Kznn: %s: %3.0f%% %s", name_.c_str(), 100.0 * fraction,
                      format_size(done).c_str());
     } else {

@@ -23,12 +23,12 @@ std::string format_size(std::uint64_t bytes);
 // A progress line on stderr, redrawn at most a few times a second, and only when stderr
 // is a terminal, -q is off, and the job has run long enough to be worth it.
 class Progress {
-public:
+  public:
     Progress(std::string name, std::uint64_t total, bool allowed = true);  // total 0: unknown
     ~Progress();
     void update(std::uint64_t done);
 
-private:
+  private:
     std::string name_;
     std::uint64_t total_;
     bool enabled_;

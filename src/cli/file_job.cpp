@@ -25,7 +25,8 @@ namespace {
 constexpr std::string_view kSuffix = ".znn";
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // RAII for an input descriptor.
@@ -42,7 +43,8 @@ std::uint64_t size_of(int fd) {
     return 0;
 }
 
-Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& options, Progress& progress) {
+Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& options,
+                Progress& progress) {
     auto report = [&](std::uint64_t done) { progress.update(done); };
     if (mode == Mode::compress) {
         CompressOptions c;
@@ -64,16 +66,19 @@ Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& op
 // after this has passed.
 void verify_compressed(const std::string& path, const Stats& written, const Options& options) {
     InputFd in{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (in.fd < 0) throw IoError(std::string("cannot verify output: ") + std::strerror(errno), path);
+    if (in.fd < 0)
+        throw IoError(std::string("cannot verify output: ") + std::strerror(errno), path);
     FdInput input(in.fd, path);
     NullOutput sink;
     DecompressOptions d;
     d.threads = options.threads;
     const Stats read = decompress(input, sink, d);
-    if (read.raw_bytes != written.raw_bytes) throw FormatError("verification failed: size differs", path);
+    if (read.raw_bytes != written.raw_bytes)
+        throw FormatError("verification failed: size differs", path);
 }
 
-void print_summary(const std::string& name, Mode mode, const Stats& stats, double seconds, const Options& options) {
+void print_summary(const std::string& name, Mode mode, const Stats& stats, double seconds,
+                   const Options& options) {
     if (verbosity() < 2 || !options.show_summary) return;
     const std::uint64_t raw = stats.raw_bytes;
     const std::uint64_t packed = stats.compressed_bytes;
@@ -82,12 +87,12 @@ void print_summary(const std::string& name, Mode mode, const Stats& stats, doubl
     char line[256];
     // The percentage is always compressed / original, whichever way the data went.
     if (mode == Mode::compress) {
-        std::snprintf(line, sizeof line, "%s: %s -> %s (%.2f%%), %.0f MB/s", name.c_str(), format_size(raw).c_str(),
-                      format_size(packed).c_str(), pct, speed);
+        std::snprintf(line, sizeof line, "%s: %s -> %s (%.2f%%), %.0f MB/s", name.c_str(),
+                      format_size(raw).c_str(), format_size(packed).c_str(), pct, speed);
     } else {
         std::snprintf(line, sizeof line, "%s: %s -> %s (%.2f%%%s), %.0f MB/s", name.c_str(),
-                      format_size(packed).c_str(), format_size(raw).c_str(), pct, mode == Mode::test ? ", OK" : "",
-                      speed);
+                      format_size(packed).c_str(), format_size(raw).c_str(), pct,
+                      mode == Mode::test ? ", OK" : "", speed);
     }
     print_info(line);
 }
@@ -113,7 +118,8 @@ struct OutputTarget {
 // Opens `target` ("" or "-" for stdout) for a job reading the file `source` (empty for
 // the standard input). Refuses to overwrite a file without -f, to overwrite the source,
 // and to write compressed data to a terminal.
-void open_output(OutputTarget& out, const std::string& target, const std::string& source, const Options& options) {
+void open_output(OutputTarget& out, const std::string& target, const std::string& source,
+                 const Options& options) {
     if (options.mode == Mode::test) return;
     if (!target.empty() && target != "-") {
         out.name = target;
@@ -124,7 +130,8 @@ void open_output(OutputTarget& out, const std::string& target, const std::string
             if (fs::exists(target)) {
                 if (!source.empty() && fs::equivalent(target, source))
                     throw IoError("output would overwrite the input", source);
-                if (!options.force) throw IoError("already exists; not overwritten (use -f)", target);
+                if (!options.force)
+                    throw IoError("already exists; not overwritten (use -f)", target);
             }
             out.file.emplace(target);
             out.fd = out.file->fd();
@@ -132,8 +139,10 @@ void open_output(OutputTarget& out, const std::string& target, const std::string
         }
     }
     if (options.mode == Mode::compress && ::isatty(out.fd) == 1 && !options.force)
-        throw UsageError(out.name + " is a terminal: not writing compressed data to it (use -o or a redirection)",
-                         source.empty() ? "stdin" : source);
+        throw UsageError(
+            out.name +
+                " is a terminal: not writing compressed data to it (use -o or a redirection)",
+            source.empty() ? "stdin" : source);
 }
 
 bool process_stream(const Options& options) {
@@ -169,7 +178,8 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         InputFd in{::open(input.c_str(), O_RDONLY | O_CLOEXEC)};
         if (in.fd < 0) throw IoError(std::string("cannot open: ") + std::strerror(errno), input);
         struct stat st {};
-        if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) throw IoError("not a regular file -- ignored", input);
+        if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode))
+            throw IoError("not a regular file -- ignored", input);
 
         OutputTarget output;
         open_output(output, options.to_stdout ? std::string("-") : target, input, options);
@@ -200,7 +210,8 @@ bool process_file(const std::string& input, const std::string& target, const Opt
                     if (size_of(in.fd) != stats.raw_bytes)
                         throw IoError("changed while being compressed; source kept", input);
                 }
-                if (::unlink(input.c_str()) != 0) throw IoError(std::string("cannot remove: ") + std::strerror(errno), input);
+                if (::unlink(input.c_str()) != 0)
+                    throw IoError(std::string("cannot remove: ") + std::strerror(errno), input);
             }
         } else if (output.special.fd >= 0 && options.remove_source) {
             // What went to a device or pipe cannot be read back and verified.
@@ -237,7 +248,8 @@ bool run_inputs(const Options& options, const TargetName& target_for) {
         }
         if (options.mode != Mode::test && is_in_hf_blobs(input)) {
             print_error(input,
-                        "inside a Hugging Face cache's blobs/ folder -- ignored (use the links in snapshots/)");
+                        "inside a Hugging Face cache's blobs/ folder -- ignored (use the links in "
+                        "snapshots/)");
             ok = false;
             continue;
         }
@@ -245,8 +257,9 @@ bool run_inputs(const Options& options, const TargetName& target_for) {
         if (fs::is_directory(input, ec)) {
             // One -o file cannot hold a folder's many outputs.
             if (!options.output.empty() && options.output != "-")
-                throw UsageError("-o names one output file; a folder gives one output per file (drop -o)",
-                                 input);
+                throw UsageError(
+                    "-o names one output file; a folder gives one output per file (drop -o)",
+                    input);
             ok = process_directory(input, folder_options) && ok;
             continue;
         }

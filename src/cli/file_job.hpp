@@ -18,7 +18,8 @@ bool process_file(const std::string& input, const std::string& target, const Opt
 bool process_stream(const Options& options);
 
 // The output name a subcommand gives an input file, or nothing after printing why it has none.
-using TargetName = std::function<std::optional<std::string>(const std::string& input, const Options&)>;
+using TargetName =
+    std::function<std::optional<std::string>(const std::string& input, const Options&)>;
 // Runs every input of the command line (files, folders, "-" for stdin) through the
 // subcommand in options.mode. Prints its own errors; false if any input failed. Throws
 // UsageError for a usage error.

@@ -20,12 +20,18 @@ int main(int argc, char** argv) {
     if (const int code = parse_command_line(argc, argv, options); code >= 0) return code;
     try {
         switch (options.mode) {
-            case Mode::compress: return run_compress(options);
-            case Mode::decompress: return run_decompress(options);
-            case Mode::test: return run_test(options);
-            case Mode::list: return run_list(options);
-            case Mode::bench: return run_bench(options);
-            case Mode::index: return run_index(options);
+            case Mode::compress:
+                return run_compress(options);
+            case Mode::decompress:
+                return run_decompress(options);
+            case Mode::test:
+                return run_test(options);
+            case Mode::list:
+                return run_list(options);
+            case Mode::bench:
+                return run_bench(options);
+            case Mode::index:
+                return run_index(options);
         }
     } catch (const znn::UsageError& e) {
         print_error(e.path(), e.what());

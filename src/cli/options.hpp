@@ -14,13 +14,13 @@ enum class Mode { compress, decompress, test, list, bench, index };
 struct Options {
     Mode mode = Mode::compress;
     std::vector<std::string> inputs;
-    std::string output;       // -o
-    bool to_stdout = false;   // -c
-    bool force = false;       // -f
+    std::string output;          // -o
+    bool to_stdout = false;      // -c
+    bool force = false;          // -f
     bool remove_source = false;  // --rm (-k, the default, clears it)
-    bool recursive = false;   // -r
-    int verbosity = 1;        // 0 quiet, 1 normal, 2 verbose
-    unsigned threads = 0;     // 0: all cores
+    bool recursive = false;      // -r
+    int verbosity = 1;           // 0 quiet, 1 normal, 2 verbose
+    unsigned threads = 0;        // 0: all cores
     DtypeChoice dtype = DtypeChoice::automatic;
     std::size_t chunk_size = kAutoChunkSize;
     bool check_only = false;  // index --check

@@ -63,7 +63,9 @@ void sync_directory_of(const std::string& path) {
     ::close(fd);
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 }  // namespace
 
@@ -86,7 +88,8 @@ void install_cleanup_handlers() {
 
 OutputFile::OutputFile(std::string target) : target_(std::move(target)) {
     const std::filesystem::path path(target_);
-    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const std::filesystem::path dir =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     std::string name_pattern = ".";
     name_pattern += path.filename().string();
     name_pattern += ".XXXXXX.znn-tmp";
@@ -116,14 +119,16 @@ void OutputFile::copy_metadata_from(const std::string& source) {
 }
 
 void OutputFile::commit(bool force, bool durable) {
-    if (durable && ::fsync(fd_) != 0 && errno != EINVAL) throw IoError("cannot write output: " + errno_text(), target_);
+    if (durable && ::fsync(fd_) != 0 && errno != EINVAL)
+        throw IoError("cannot write output: " + errno_text(), target_);
     if (::close(fd_) != 0) {
         fd_ = -1;
         throw IoError("cannot write output: " + errno_text(), target_);
     }
     fd_ = -1;
     if (force) {
-        if (::rename(temp_.c_str(), target_.c_str()) != 0) throw IoError("cannot rename output: " + errno_text(), target_);
+        if (::rename(temp_.c_str(), target_.c_str()) != 0)
+            throw IoError("cannot rename output: " + errno_text(), target_);
     } else {
         // link() fails if the target exists, so a file that appeared meanwhile is never replaced.
         if (::link(temp_.c_str(), target_.c_str()) != 0) {

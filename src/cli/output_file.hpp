@@ -7,7 +7,7 @@
 namespace znn::cli {
 
 class OutputFile {
-public:
+  public:
     // Creates "<dir>/.<name>.XXXXXX.znn-tmp" next to target. Throws IoError.
     explicit OutputFile(std::string target);
     ~OutputFile();  // removes the temporary file unless committed
@@ -23,7 +23,7 @@ public:
     // and otherwise skipped, as zstd does, because it costs more than the compression.
     void commit(bool force, bool durable);
 
-private:
+  private:
     std::string target_;
     std::string temp_;
     int fd_ = -1;

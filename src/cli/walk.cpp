@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "console.hpp"
@@ -37,7 +37,8 @@ struct FileJob {
 };
 
 unsigned thread_count(const Options& options) {
-    return options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    return options.threads != 0 ? options.threads
+                                : std::max(1u, std::thread::hardware_concurrency());
 }
 
 // Runs every job: large files one after another with all threads on their chunks, then
@@ -89,8 +90,9 @@ bool run_file_jobs(const std::vector<FileJob>& jobs, const Options& options, Run
 }
 
 bool has_weight_suffix(const fs::path& p) {
-    static const std::vector<std::string> kSuffixes = {".safetensors", ".bin", ".pt",  ".pth",     ".ckpt",
-                                                       ".gguf",        ".onnx", ".h5", ".msgpack", ".npy"};
+    static const std::vector<std::string> kSuffixes = {".safetensors", ".bin",  ".pt",   ".pth",
+                                                       ".ckpt",        ".gguf", ".onnx", ".h5",
+                                                       ".msgpack",     ".npy"};
     const std::string ext = p.extension().string();
     return std::find(kSuffixes.begin(), kSuffixes.end(), ext) != kSuffixes.end();
 }
@@ -124,7 +126,8 @@ bool content_compresses(const fs::path& p) {
 bool is_weight_file(const fs::path& p, std::uintmax_t size) {
     if (p.extension() == ".znn") return false;
     if (has_weight_suffix(p)) return true;
-    static const std::vector<std::string> kText = {".json", ".txt", ".md", ".py", ".yaml", ".yml", ".model", ".tiktoken"};
+    static const std::vector<std::string> kText = {".json", ".txt", ".md",    ".py",
+                                                   ".yaml", ".yml", ".model", ".tiktoken"};
     if (std::find(kText.begin(), kText.end(), p.extension().string()) != kText.end()) return false;
     return size >= kLargeFileThreshold && content_compresses(p);
 }
@@ -159,7 +162,8 @@ std::vector<fs::path> collect_files(const fs::path& dir, std::error_code& ec) {
     return files;
 }
 
-bool writes_default_target(const std::string& input, const std::string& target, const Options& options) {
+bool writes_default_target(const std::string& input, const std::string& target,
+                           const Options& options) {
     if (options.mode != Mode::compress && options.mode != Mode::decompress) return false;
     if (options.to_stdout || target == "-" || target.empty()) return false;
     return target == output_name_for(options.mode, input);
@@ -192,10 +196,12 @@ void sync_folder(const fs::path& dir) {
 bool process_hf_link(const std::string& input, const std::string& target, const fs::path& blobs,
                      const Options& options) {
     Options inner = options;
-    inner.remove_source = false;  // removal must go through hf_remove_link, after the blob is stored
+    inner.remove_source =
+        false;  // removal must go through hf_remove_link, after the blob is stored
     inner.sync_output = options.remove_source;  // what --rm removes must be durable first
     if (!process_file(input, target, inner)) return false;
-    if (options.remove_source && options.mode == Mode::compress && !verify_output(target, options)) return false;
+    if (options.remove_source && options.mode == Mode::compress && !verify_output(target, options))
+        return false;
     try {
         const std::lock_guard lock(g_cache_mutex);
         hf_store_blob(blobs, target, target);
@@ -215,7 +221,8 @@ bool process_hf_link(const std::string& input, const std::string& target, const 
 
 bool process_one(const std::string& input, const std::string& target, const Options& options) {
     if (writes_default_target(input, target, options)) {
-        if (const auto blobs = hf_blobs_dir(input)) return process_hf_link(input, target, *blobs, options);
+        if (const auto blobs = hf_blobs_dir(input))
+            return process_hf_link(input, target, *blobs, options);
     }
     return process_file(input, target, options);
 }
@@ -280,8 +287,8 @@ bool is_in_hf_blobs(const std::string& input) {
     // A file link is how a snapshot names a blob, and process_hf_link handles those safely.
     if (!is_dir && (fs::is_symlink(input, ec) || !fs::is_regular_file(input, ec))) return false;
     // Canonical, so "blobs/", "./blobs/." and a linked folder are recognised too.
-    const fs::path dir =
-        is_dir ? fs::canonical(input, ec) : fs::canonical(fs::absolute(input, ec).parent_path(), ec);
+    const fs::path dir = is_dir ? fs::canonical(input, ec)
+                                : fs::canonical(fs::absolute(input, ec).parent_path(), ec);
     return !ec && is_hf_blobs_dir(dir);
 }
 
@@ -312,7 +319,8 @@ bool process_directory(const std::string& dir, const Options& options) {
     bool ok = run_file_jobs(jobs, options, run);
 
     // Even after a failed file: the indexes must name whatever exists now.
-    if ((options.mode == Mode::compress || options.mode == Mode::decompress) && !options.to_stdout) {
+    if ((options.mode == Mode::compress || options.mode == Mode::decompress) &&
+        !options.to_stdout) {
         try {
             ok = sync_indexes(find_index_files(dir), options) && ok;
         } catch (const Error& e) {
@@ -323,7 +331,8 @@ bool process_directory(const std::string& dir, const Options& options) {
     return ok;
 }
 
-bool process_model_file(const std::string& input, const std::string& target, const Options& options) {
+bool process_model_file(const std::string& input, const std::string& target,
+                        const Options& options) {
     const bool ok = process_one(input, target, options);
     if (!ok || !writes_default_target(input, target, options)) return ok;
     fs::path folder = fs::path(input).parent_path();

@@ -16,7 +16,8 @@ bool process_directory(const std::string& dir, const Options& options);
 // One file given on the command line: like process_file, but a symlink into a Hugging Face
 // cache gets its output stored as a new blob (shared blobs are never modified), and index
 // files in the same folder are synced afterwards. Prints its own errors; false on failure.
-bool process_model_file(const std::string& input, const std::string& target, const Options& options);
+bool process_model_file(const std::string& input, const std::string& target,
+                        const Options& options);
 
 // True if input is a Hugging Face cache's blobs/ folder, or a file (not a link) directly in one.
 // Blobs are only ever changed through the snapshot links: processed in place they would change

@@ -46,9 +46,10 @@ Bf16Choice choose_bf16_layout(std::span<const std::uint8_t> elements, std::size_
     if (!counts.fits_x) return {Layout::bf16, PlaneStats{counts.exponents, {}}};
     PlaneStats plain = plane_stats(counts.exponents, kShortCodeMaxLoss);
     PlaneStats with_x = plane_stats(counts.x, kShortCodeMaxLoss);
-    const auto x_size =
-        static_cast<double>(huffman::estimate_size(with_x.counts, *with_x.lengths, k) + (7 * k + 7) / 8);
-    const auto plain_size = static_cast<double>(huffman::estimate_size(plain.counts, *plain.lengths, k) + k);
+    const auto x_size = static_cast<double>(
+        huffman::estimate_size(with_x.counts, *with_x.lengths, k) + (7 * k + 7) / 8);
+    const auto plain_size =
+        static_cast<double>(huffman::estimate_size(plain.counts, *plain.lengths, k) + k);
     if (x_size < plain_size * (1.0 - kBf16xMinGain)) return {Layout::bf16x, std::move(with_x)};
     return {Layout::bf16, std::move(plain)};
 }

@@ -22,8 +22,7 @@ struct ChunkSpec {
 
 // Encodes raw (1..kMaxChunkSize bytes) into a complete chunk block, replacing block's
 // contents. Returns the chunk's XXH3-64 checksum.
-std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec,
-                           Buffer& block);
+std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec, Buffer& block);
 
 // The size of the block encode_chunk would make, from the same choices but with the
 // entropy coders' sizes estimated (exact to a few bytes a plane) and no checksum: for
@@ -38,6 +37,5 @@ void decode_chunk(std::span<const std::uint8_t> block, const ChunkHeader& header
 // The same for the payload alone (the block without its header), which may live apart.
 void decode_payload(std::span<const std::uint8_t> payload, const ChunkHeader& header,
                     std::span<std::uint8_t> out);
-
 
 }  // namespace znn

@@ -43,7 +43,8 @@ void decode_payload(std::span<const std::uint8_t> block, const ChunkHeader& head
             throw FormatError("corrupt chunk (plane padding)");
         join_planes(header.layout, shape, ptrs, out);
     }
-    if (checksum_bytes(out) != header.checksum) throw FormatError("checksum mismatch: corrupt chunk");
+    if (checksum_bytes(out) != header.checksum)
+        throw FormatError("checksum mismatch: corrupt chunk");
 }
 
 }  // namespace znn

@@ -90,7 +90,8 @@ std::uint64_t code_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spe
 
 }  // namespace
 
-std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec, Buffer& block) {
+std::uint64_t encode_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spec,
+                           Buffer& block) {
     std::size_t size = 0;
     return code_chunk(raw, spec, &block, size);
 }

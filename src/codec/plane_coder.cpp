@@ -197,7 +197,8 @@ void decode_plane(PlaneCodec codec, std::span<const std::uint8_t> payload,
                   std::span<std::uint8_t> out) {
     switch (codec) {
         case PlaneCodec::stored:
-            if (payload.size() != out.size()) throw FormatError("corrupt chunk (stored plane size)");
+            if (payload.size() != out.size())
+                throw FormatError("corrupt chunk (stored plane size)");
             std::memcpy(out.data(), payload.data(), out.size());
             return;
         case PlaneCodec::constant:

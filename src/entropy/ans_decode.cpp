@@ -128,9 +128,10 @@ bool decode(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexc
     if (!normalize(levels, slots)) return false;
     thread_local DecodeTable table;
     build_decode_table(slots, table);
-    return decode_blocks(in, pos, out, kBlockSymbols, [&](std::span<const std::uint8_t> block, std::uint8_t* at, std::size_t n) {
-        return decode_block(block, table, at, n);
-    });
+    return decode_blocks(in, pos, out, kBlockSymbols,
+                         [&](std::span<const std::uint8_t> block, std::uint8_t* at, std::size_t n) {
+                             return decode_block(block, table, at, n);
+                         });
 }
 
 }  // namespace znn::ans

@@ -4,11 +4,9 @@
 #include <bit>
 #include <cmath>
 
-
 namespace znn::ans {
 
 namespace {
-
 
 // 2^31 * 2^(-r/3) for r = 0, 1, 2, rounded: a level l weighs kLevelBase[l % 3] >> (l / 3).
 constexpr std::array<std::uint64_t, 3> kLevelBase = {2147483648u, 1704458901u, 1352829926u};

@@ -49,6 +49,7 @@ bool decode(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexc
 
 // Shared by encoder and decoder: canonical codes from lengths (shorter codes first, ties in
 // symbol order). Returns false when the lengths over-subscribe the code space.
-bool assign_canonical_codes(const CodeLengths& lengths, std::array<std::uint16_t, 256>& codes) noexcept;
+bool assign_canonical_codes(const CodeLengths& lengths,
+                            std::array<std::uint16_t, 256>& codes) noexcept;
 
 }  // namespace znn::huffman

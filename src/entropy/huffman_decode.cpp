@@ -10,11 +10,11 @@
 #include <algorithm>
 #include <array>
 
-#include "entropy/bitstreams.hpp"
-#include "entropy/plane_blocks.hpp"
 #include "common/bytes_io.hpp"
+#include "entropy/bitstreams.hpp"
 #include "entropy/huffman.hpp"
 #include "entropy/huffman_table.hpp"
+#include "entropy/plane_blocks.hpp"
 
 namespace znn::huffman {
 
@@ -61,7 +61,8 @@ bool build_decode_table(const CodeLengths& lengths, unsigned table_bits, DecodeT
         if (len == 0) continue;
         const unsigned first = static_cast<unsigned>(codes[s]) << (table_bits - len);
         const unsigned span = 1u << (table_bits - len);
-        for (unsigned w = first; w < first + span; ++w) single[w] = static_cast<std::uint16_t>((len << 8) | s);
+        for (unsigned w = first; w < first + span; ++w)
+            single[w] = static_cast<std::uint16_t>((len << 8) | s);
     }
     for (unsigned w = 0; w < windows; ++w) {
         if (!multi_symbol && single[w] != 0) {
@@ -92,7 +93,8 @@ bool build_decode_table(const CodeLengths& lengths, unsigned table_bits, DecodeT
 
 // Decodes one symbol at a time until out reaches end; used for the last few symbols.
 template <unsigned TableBits>
-bool decode_tail(BackwardStream& s, const DecodeTable& table, std::uint8_t* out, std::uint8_t* end) noexcept {
+bool decode_tail(BackwardStream& s, const DecodeTable& table, std::uint8_t* out,
+                 std::uint8_t* end) noexcept {
     while (out < end) {
         s.reload();
         if (s.consumed >= 64) return false;
@@ -195,17 +197,22 @@ bool decode(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexc
     // of the decoding loop.
     const unsigned table_bits = std::max(longest, 8u);
     DecodeTable table;
-    if (!build_decode_table(lengths, table_bits, table, out.size() >= kMultiSymbolMinSymbols)) return false;
+    if (!build_decode_table(lengths, table_bits, table, out.size() >= kMultiSymbolMinSymbols))
+        return false;
     auto walk = [&](auto decode_one) {
-        return decode_blocks(in, pos, out, kBlockSymbols, [&](std::span<const std::uint8_t> block, std::uint8_t* at, std::size_t n) {
-            return decode_one(block, table, at, n);
-        });
+        return decode_blocks(in, pos, out, kBlockSymbols,
+                             [&](std::span<const std::uint8_t> block, std::uint8_t* at,
+                                 std::size_t n) { return decode_one(block, table, at, n); });
     };
     switch (table_bits) {
-        case 8: return walk(decode_block<8>);
-        case 9: return walk(decode_block<9>);
-        case 10: return walk(decode_block<10>);
-        default: return walk(decode_block<11>);
+        case 8:
+            return walk(decode_block<8>);
+        case 9:
+            return walk(decode_block<9>);
+        case 10:
+            return walk(decode_block<10>);
+        default:
+            return walk(decode_block<11>);
     }
 }
 

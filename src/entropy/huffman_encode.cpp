@@ -6,11 +6,11 @@
 #include <numeric>
 #include <vector>
 
-#include "entropy/bitstreams.hpp"
-#include "entropy/plane_blocks.hpp"
 #include "common/bytes_io.hpp"
+#include "entropy/bitstreams.hpp"
 #include "entropy/huffman.hpp"
 #include "entropy/huffman_table.hpp"
+#include "entropy/plane_blocks.hpp"
 
 namespace znn::huffman {
 
@@ -46,7 +46,8 @@ void compute_depths(std::span<const Leaf> leaves, CodeLengths& lengths) {
         if (node != 2 * n - 2) depth[node] = depth[parent[node]] + 1;
     }
     for (std::size_t k = 0; k < n; ++k)
-        lengths[leaves[k].symbol] = static_cast<std::uint8_t>(std::min<std::uint32_t>(depth[k], 255));
+        lengths[leaves[k].symbol] =
+            static_cast<std::uint8_t>(std::min<std::uint32_t>(depth[k], 255));
 }
 
 // Caps lengths at kMaxCodeLength and restores the Kraft inequality by lengthening the
@@ -70,7 +71,9 @@ void limit_lengths(std::span<const Leaf> by_count, unsigned L, CodeLengths& leng
     }
     while (kraft > kFull) {
         unsigned l = L - 1;
-        while (l > 0 && levels[l][0] == 0 && levels[l][1] == 0 && levels[l][2] == 0 && levels[l][3] == 0) --l;
+        while (l > 0 && levels[l][0] == 0 && levels[l][1] == 0 && levels[l][2] == 0 &&
+               levels[l][3] == 0)
+            --l;
         unsigned word = 0;
         while (levels[l][word] == 0) ++word;
         const auto k = 64 * word + static_cast<unsigned>(std::countr_zero(levels[l][word]));
@@ -106,7 +109,8 @@ CodeLengths build_code_lengths(const Histogram& counts, double short_code_max_lo
     std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(used));
     std::array<Leaf, 256> storage;
     for (std::size_t k = 0; k < used; ++k)
-        storage[k] = {static_cast<std::uint32_t>(keys[k] >> 8), static_cast<std::uint8_t>(keys[k] & 0xFF)};
+        storage[k] = {static_cast<std::uint32_t>(keys[k] >> 8),
+                      static_cast<std::uint8_t>(keys[k] & 0xFF)};
     const std::span<Leaf> leaves(storage.data(), used);
     compute_depths(leaves, lengths);
     const auto longest = *std::max_element(lengths.begin(), lengths.end());
@@ -119,7 +123,8 @@ CodeLengths build_code_lengths(const Histogram& counts, double short_code_max_lo
         for (const Leaf& leaf : leaves) total += std::uint64_t{leaf.count} * l[leaf.symbol];
         return static_cast<double>(total);
     };
-    return bits(short_lengths) <= bits(lengths) * (1 + short_code_max_loss) ? short_lengths : lengths;
+    return bits(short_lengths) <= bits(lengths) * (1 + short_code_max_loss) ? short_lengths
+                                                                            : lengths;
 }
 
 std::size_t estimate_size(const Histogram& counts, const CodeLengths& lengths,
@@ -127,7 +132,8 @@ std::size_t estimate_size(const Histogram& counts, const CodeLengths& lengths,
     std::uint64_t bits = 0;
     for (unsigned s = 0; s < 256; ++s) bits += std::uint64_t{counts[s]} * lengths[s];
     const std::size_t blocks = (symbols + kBlockSymbols - 1) / kBlockSymbols;
-    return table_size(lengths) + blocks * (kBlockHeaderSize + 4) + static_cast<std::size_t>(bits / 8);
+    return table_size(lengths) + blocks * (kBlockHeaderSize + 4) +
+           static_cast<std::size_t>(bits / 8);
 }
 
 std::size_t encode_bound(std::size_t symbols) noexcept {
@@ -178,8 +184,9 @@ void fill_pair_table(const std::array<std::uint16_t, 256>& codes, const CodeLeng
 // overlap well enough, and the state of four (accumulator, bit count, output and input
 // pointers) does not fit x86-64's registers; spilling it cost 18% of encoding time.
 template <class PutFour>
-void encode_two_streams_at_a_time(std::array<TopBitWriter, 4>& w, std::array<const std::uint8_t*, 4>& p,
-                                  std::size_t rounds, PutFour put_four) noexcept {
+void encode_two_streams_at_a_time(std::array<TopBitWriter, 4>& w,
+                                  std::array<const std::uint8_t*, 4>& p, std::size_t rounds,
+                                  PutFour put_four) noexcept {
     for (unsigned first = 0; first < 4; first += 2) {
         TopBitWriter a = w[first];
         TopBitWriter b = w[first + 1];
@@ -224,12 +231,13 @@ std::uint8_t* encode_block(const std::uint8_t* data, std::size_t n, const std::u
             out.put(pt[load_le<std::uint16_t>(at - 4)]);
         });
     } else {
-        encode_two_streams_at_a_time(w, p, common, [code_table](TopBitWriter& out, const std::uint8_t* at) {
-            out.put(code_table[at[-1]]);
-            out.put(code_table[at[-2]]);
-            out.put(code_table[at[-3]]);
-            out.put(code_table[at[-4]]);
-        });
+        encode_two_streams_at_a_time(w, p, common,
+                                     [code_table](TopBitWriter& out, const std::uint8_t* at) {
+                                         out.put(code_table[at[-1]]);
+                                         out.put(code_table[at[-2]]);
+                                         out.put(code_table[at[-3]]);
+                                         out.put(code_table[at[-4]]);
+                                     });
     }
     for (unsigned j = 0; j < 4; ++j) encode_rest(begin[j], p[j], code_table, w[j]);
     return streams.finish();

@@ -44,13 +44,15 @@ std::size_t read_table(std::span<const std::uint8_t> in, CodeLengths& lengths) n
     return size;
 }
 
-bool assign_canonical_codes(const CodeLengths& lengths, std::array<std::uint16_t, 256>& codes) noexcept {
+bool assign_canonical_codes(const CodeLengths& lengths,
+                            std::array<std::uint16_t, 256>& codes) noexcept {
     std::array<std::uint32_t, kMaxCodeLength + 2> per_length{};
     for (unsigned s = 0; s < 256; ++s) ++per_length[lengths[s]];
     per_length[0] = 0;
     // Kraft check in units of 2^-kMaxCodeLength.
     std::uint32_t kraft = 0;
-    for (unsigned len = 1; len <= kMaxCodeLength; ++len) kraft += per_length[len] << (kMaxCodeLength - len);
+    for (unsigned len = 1; len <= kMaxCodeLength; ++len)
+        kraft += per_length[len] << (kMaxCodeLength - len);
     if (kraft > (1u << kMaxCodeLength)) return false;
     std::array<std::uint32_t, kMaxCodeLength + 2> next{};
     std::uint32_t code = 0;

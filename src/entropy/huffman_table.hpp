@@ -11,14 +11,12 @@
 #include <span>
 #include <utility>
 
-#include "entropy/plane_blocks.hpp"
 #include "entropy/huffman.hpp"
+#include "entropy/plane_blocks.hpp"
 
 namespace znn::huffman {
 
 inline constexpr std::size_t kMaxTableSize = 2 + 128;
-
-
 
 std::size_t table_size(const CodeLengths& lengths) noexcept;
 // Writes the table; returns its size.

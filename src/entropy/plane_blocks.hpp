@@ -30,7 +30,8 @@ inline std::pair<std::size_t, std::size_t> stream_range(std::size_t n, unsigned 
 
 // The lowest and highest symbols with a nonzero entry (code length, tANS level); (255,
 // 255) when there is none. Both coders' code descriptions cover just this range.
-inline std::pair<unsigned, unsigned> used_range(const std::array<std::uint8_t, 256>& per_symbol) noexcept {
+inline std::pair<unsigned, unsigned> used_range(
+    const std::array<std::uint8_t, 256>& per_symbol) noexcept {
     unsigned first = 0;
     while (first < 255 && per_symbol[first] == 0) ++first;
     unsigned last = 255;

@@ -14,7 +14,9 @@ ContentChecksum::ContentChecksum() : state_(XXH3_createState()) {
     XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));
 }
 
-ContentChecksum::~ContentChecksum() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+ContentChecksum::~ContentChecksum() {
+    XXH3_freeState(static_cast<XXH3_state_t*>(state_));
+}
 
 void ContentChecksum::add(std::uint64_t raw_size, std::uint64_t chunk_checksum) noexcept {
     std::array<std::uint8_t, 16> record;
@@ -28,7 +30,8 @@ std::uint64_t ContentChecksum::digest() const noexcept {
 }
 
 #ifdef ZNN_CHECKSUM_AVX2
-std::uint64_t checksum_bytes_avx2(const std::uint8_t* data, std::size_t size) noexcept;  // checksum_avx2.cpp
+std::uint64_t checksum_bytes_avx2(const std::uint8_t* data,
+                                  std::size_t size) noexcept;  // checksum_avx2.cpp
 #endif
 
 std::uint64_t checksum_bytes(std::span<const std::uint8_t> data) noexcept {

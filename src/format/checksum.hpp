@@ -8,7 +8,7 @@ namespace znn {
 
 // The content checksum: XXH3-64 over (u64 raw size, u64 chunk checksum) of every chunk.
 class ContentChecksum {
-public:
+  public:
     ContentChecksum();
     ~ContentChecksum();
     ContentChecksum(const ContentChecksum&) = delete;
@@ -16,7 +16,7 @@ public:
     void add(std::uint64_t raw_size, std::uint64_t chunk_checksum) noexcept;
     std::uint64_t digest() const noexcept;
 
-private:
+  private:
     void* state_;
 };
 

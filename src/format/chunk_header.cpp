@@ -33,7 +33,9 @@ std::size_t write_chunk_header(const ChunkHeader& header, std::uint8_t* out) noe
 ChunkHeader parse_chunk_prefix(std::span<const std::uint8_t, kChunkPrefixSize> prefix) {
     if (prefix[0] != kChunkBlockType) throw FormatError("corrupt chunk header (bad block type)");
     const auto layout = layout_from_id(prefix[1]);
-    if (!layout) throw FormatError("corrupt chunk header (unknown layout " + std::to_string(prefix[1]) + ")");
+    if (!layout)
+        throw FormatError("corrupt chunk header (unknown layout " + std::to_string(prefix[1]) +
+                          ")");
     ChunkHeader h;
     h.layout = *layout;
     h.phase = prefix[2];
@@ -41,8 +43,10 @@ ChunkHeader parse_chunk_prefix(std::span<const std::uint8_t, kChunkPrefixSize> p
     h.raw_size = load_le<std::uint64_t>(prefix.data() + 4);
     h.checksum = load_le<std::uint64_t>(prefix.data() + 12);
     if (h.phase >= layout_width(h.layout)) throw FormatError("corrupt chunk header (bad phase)");
-    if (h.plane_count != layout_plane_count(h.layout)) throw FormatError("corrupt chunk header (bad plane count)");
-    if (h.raw_size == 0 || h.raw_size > kMaxChunkSize) throw FormatError("corrupt chunk header (bad chunk size)");
+    if (h.plane_count != layout_plane_count(h.layout))
+        throw FormatError("corrupt chunk header (bad plane count)");
+    if (h.raw_size == 0 || h.raw_size > kMaxChunkSize)
+        throw FormatError("corrupt chunk header (bad chunk size)");
     return h;
 }
 
@@ -50,11 +54,13 @@ void parse_plane_entries(std::span<const std::uint8_t> entries, ChunkHeader& hea
     const PlaneShape shape = plane_shape(header.layout, header.phase, header.raw_size);
     for (unsigned i = 0; i < header.plane_count; ++i) {
         const std::uint8_t* p = entries.data() + kPlaneEntrySize * i;
-        if (p[0] >= kPlaneCodecCount) throw FormatError("corrupt chunk header (unknown plane codec)");
+        if (p[0] >= kPlaneCodecCount)
+            throw FormatError("corrupt chunk header (unknown plane codec)");
         header.codecs[i] = static_cast<PlaneCodec>(p[0]);
         header.sizes[i] = load_le<std::uint64_t>(p + 1);
         // No codec expands a plane by more than a small constant, so a larger size is corrupt.
-        if (header.sizes[i] > 2 * shape.sizes[i] + 4096) throw FormatError("corrupt chunk header (bad plane size)");
+        if (header.sizes[i] > 2 * shape.sizes[i] + 4096)
+            throw FormatError("corrupt chunk header (bad plane size)");
     }
 }
 
@@ -62,7 +68,8 @@ ChunkHeader parse_chunk_header(std::span<const std::uint8_t> block) {
     if (block.size() < kChunkPrefixSize) throw FormatError("truncated chunk header");
     ChunkHeader header = parse_chunk_prefix(block.first<kChunkPrefixSize>());
     if (block.size() < header.header_size()) throw FormatError("truncated chunk header");
-    parse_plane_entries(block.subspan(kChunkPrefixSize, kPlaneEntrySize * header.plane_count), header);
+    parse_plane_entries(block.subspan(kChunkPrefixSize, kPlaneEntrySize * header.plane_count),
+                        header);
     if (block.size() != header.block_size()) throw FormatError("corrupt chunk (size mismatch)");
     return header;
 }

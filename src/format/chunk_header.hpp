@@ -30,7 +30,9 @@ struct ChunkHeader {
     std::array<PlaneCodec, kMaxPlanes> codecs{};
     std::array<std::uint64_t, kMaxPlanes> sizes{};
 
-    std::size_t header_size() const noexcept { return kChunkPrefixSize + kPlaneEntrySize * plane_count; }
+    std::size_t header_size() const noexcept {
+        return kChunkPrefixSize + kPlaneEntrySize * plane_count;
+    }
     std::uint64_t payload_size() const noexcept;
     std::uint64_t block_size() const noexcept { return header_size() + payload_size(); }
 };

@@ -29,7 +29,8 @@ void check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> header) 
         throw FormatError("corrupt frame header (reserved bits set)");
 }
 
-void write_seek_block(const std::vector<SeekEntry>& entries, const Footer& footer, std::vector<std::uint8_t>& out) {
+void write_seek_block(const std::vector<SeekEntry>& entries, const Footer& footer,
+                      std::vector<std::uint8_t>& out) {
     const std::size_t start = out.size();
     out.resize(start + kSeekHeaderSize + kSeekEntrySize * entries.size() + kFooterSize, 0);
     std::uint8_t* p = out.data() + start;

@@ -18,7 +18,8 @@ std::vector<FrameInfo> inspect_frames(std::uint64_t file_size, const ReadAt& rea
         std::array<std::uint8_t, kFooterSize> footer_bytes{};
         read_at(end - kFooterSize, footer_bytes);
         const Footer footer = parse_footer(footer_bytes);
-        const std::uint64_t table_size = kSeekHeaderSize + kSeekEntrySize * footer.chunk_count + kFooterSize;
+        const std::uint64_t table_size =
+            kSeekHeaderSize + kSeekEntrySize * footer.chunk_count + kFooterSize;
         if (footer.chunk_count > end / kSeekEntrySize || footer.frame_size > end ||
             footer.frame_size < kFrameHeaderSize + table_size)
             throw FormatError("corrupt footer (sizes)");

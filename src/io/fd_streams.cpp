@@ -29,7 +29,8 @@ std::size_t FdInput::read(std::span<std::uint8_t> out) {
             position_ += static_cast<std::uint64_t>(n);
             return static_cast<std::size_t>(n);
         }
-        if (errno != EINTR) throw IoError(std::string("read failed: ") + std::strerror(errno), name_);
+        if (errno != EINTR)
+            throw IoError(std::string("read failed: ") + std::strerror(errno), name_);
     }
 }
 
@@ -47,7 +48,8 @@ void FdInput::skip(std::uint64_t size) {
 void FdInput::read_at(std::uint64_t offset, std::span<std::uint8_t> out) {
     std::size_t done = 0;
     while (done < out.size()) {
-        const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(start_ + offset + done));
+        const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
+                                  static_cast<off_t>(start_ + offset + done));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw IoError(std::string("read failed: ") + std::strerror(errno), name_);
         if (n == 0) throw IoError("file shrank while being read", name_);

@@ -103,7 +103,7 @@ std::string decode_string(std::string_view text, const Literal& literal) {
 // no syntax: it only needs to know where each value begins and ends. A rewrite then replaces
 // exactly those bytes and keeps every other one (spacing, escapes, number spellings, key order).
 class WeightMapScanner {
-public:
+  public:
     explicit WeightMapScanner(std::string_view text) : text_(text) {}
 
     WeightMap scan() {
@@ -133,7 +133,7 @@ public:
         return map;
     }
 
-private:
+  private:
     char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
 
     void skip_space() {

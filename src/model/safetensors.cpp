@@ -2,14 +2,15 @@
 
 #include <algorithm>
 #include <array>
-#include <string>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/bytes_io.hpp"
 
 namespace znn {
 
-std::optional<std::uint64_t> safetensors_json_size(std::span<const std::uint8_t, 8> first) noexcept {
+std::optional<std::uint64_t> safetensors_json_size(
+    std::span<const std::uint8_t, 8> first) noexcept {
     const auto n = load_le<std::uint64_t>(first.data());
     if (n < 2 || n > kMaxSafetensorsHeader) return std::nullopt;
     return n;
@@ -59,7 +60,7 @@ constexpr std::uint64_t kAbsorbSize = 128;
 
 // Regions in file order, merging as it goes. The JSON header's region takes in nothing.
 class RegionPlan {
-public:
+  public:
     std::vector<Region> regions;
 
     void append(const Region& region) {
@@ -89,7 +90,7 @@ public:
         absorbed_ = false;
     }
 
-private:
+  private:
     bool absorbed_ = false;  // the last region took in a tensor of another layout
 };
 
@@ -97,7 +98,7 @@ private:
 // can list thousands of tensors, and building a DOM of it cost more than coding the
 // header itself. Returning false from any event aborts the parse (malformed header).
 class TensorCollector {
-public:
+  public:
     using json = nlohmann::json;
     std::vector<Tensor> tensors;
 
@@ -123,15 +124,18 @@ public:
         return scalar();
     }
     bool start_object(std::size_t) {
-        if (depth_ == 1 && !skip_) begin_tensor();
-        else if (!check_container()) return false;
+        if (depth_ == 1 && !skip_)
+            begin_tensor();
+        else if (!check_container())
+            return false;
         ++depth_;
         return true;
     }
     bool end_object() {
         --depth_;
         if (depth_ == 1 && !skip_) {
-            if (!has_dtype_ || !has_offsets_ || offset_count_ != 2 || offsets_[1] < offsets_[0]) return false;
+            if (!has_dtype_ || !has_offsets_ || offset_count_ != 2 || offsets_[1] < offsets_[0])
+                return false;
             tensors.push_back({offsets_[0], offsets_[1], layout_for_dtype(dtype_)});
         }
         if (depth_ == 1) skip_ = false;
@@ -157,18 +161,23 @@ public:
         if (depth_ == 1) {
             skip_ = k == "__metadata__";
         } else if (depth_ == 2) {
-            field_ = k == "dtype" ? Field::dtype : k == "data_offsets" ? Field::offsets : Field::other;
+            field_ = k == "dtype"          ? Field::dtype
+                     : k == "data_offsets" ? Field::offsets
+                                           : Field::other;
         }
         return true;
     }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+        return false;
+    }
 
-private:
+  private:
     enum class Field { other, dtype, offsets };
 
     bool scalar() {
-        if (depth_ == 1 && !skip_) return false;                          // tensor entry not an object
-        if (depth_ == 2 && !skip_ && field_ != Field::other) return false;  // wrong type for a field
+        if (depth_ == 1 && !skip_) return false;  // tensor entry not an object
+        if (depth_ == 2 && !skip_ && field_ != Field::other)
+            return false;  // wrong type for a field
         if (depth_ == 3 && !skip_ && field_ == Field::offsets) return false;  // non-integer offset
         return true;
     }
@@ -201,11 +210,13 @@ std::optional<std::vector<Region>> plan_safetensors(std::span<const std::uint8_t
     TensorCollector collector;
     // Plain char pointers give nlohmann's fastest input adapter.
     const auto* text = reinterpret_cast<const char*>(json.data());
-    if (!nlohmann::json::sax_parse(text, text + json.size(), &collector, nlohmann::json::input_format_t::json,
+    if (!nlohmann::json::sax_parse(text, text + json.size(), &collector,
+                                   nlohmann::json::input_format_t::json,
                                    /*strict=*/true))
         return std::nullopt;
     std::vector<Tensor> tensors = std::move(collector.tensors);
-    std::sort(tensors.begin(), tensors.end(), [](const Tensor& a, const Tensor& b) { return a.begin < b.begin; });
+    std::sort(tensors.begin(), tensors.end(),
+              [](const Tensor& a, const Tensor& b) { return a.begin < b.begin; });
 
     RegionPlan plan;
     plan.regions.push_back({8 + json.size(), Layout::bytes, true});

@@ -3,7 +3,8 @@
 
 namespace znn {
 
-std::vector<std::uint8_t> compress_buffer(std::span<const std::uint8_t> data, const CompressOptions& options) {
+std::vector<std::uint8_t> compress_buffer(std::span<const std::uint8_t> data,
+                                          const CompressOptions& options) {
     SpanInput in(data);
     VectorOutput out;
     out.bytes.reserve(data.size() + data.size() / 64 + 4096);  // a stored chunk fits: no regrowth
@@ -11,7 +12,8 @@ std::vector<std::uint8_t> compress_buffer(std::span<const std::uint8_t> data, co
     return std::move(out.bytes);
 }
 
-std::vector<std::uint8_t> decompress_buffer(std::span<const std::uint8_t> data, const DecompressOptions& options) {
+std::vector<std::uint8_t> decompress_buffer(std::span<const std::uint8_t> data,
+                                            const DecompressOptions& options) {
     SpanInput in(data);
     VectorOutput out;
     out.bytes.reserve(data.size() * 2);
@@ -19,6 +21,8 @@ std::vector<std::uint8_t> decompress_buffer(std::span<const std::uint8_t> data, 
     return std::move(out.bytes);
 }
 
-const char* version() noexcept { return ZNN_VERSION; }
+const char* version() noexcept {
+    return ZNN_VERSION;
+}
 
 }  // namespace znn

@@ -23,7 +23,9 @@ std::size_t trial_chunk_size(std::span<const std::uint8_t> sample, const ChunkSp
     for (const std::size_t size : kTrialChunkSizes) {
         std::uint64_t bytes = 0;
         for (std::size_t at = 0; at < sample.size(); at += size)
-            bytes += estimate_chunk_size(sample.subspan(at, std::min(size, sample.size() - at)), spec) + kSeekEntrySize;
+            bytes +=
+                estimate_chunk_size(sample.subspan(at, std::min(size, sample.size() - at)), spec) +
+                kSeekEntrySize;
         if (bytes < best_bytes) {
             best_bytes = bytes;
             best_size = size;
@@ -35,12 +37,24 @@ std::size_t trial_chunk_size(std::span<const std::uint8_t> sample, const ChunkSp
 ChunkSpec spec_for_choice(DtypeChoice choice) {
     ChunkSpec spec;
     switch (choice) {
-        case DtypeChoice::automatic: spec.probe = true; break;
-        case DtypeChoice::bytes: spec.layout = Layout::bytes; break;
-        case DtypeChoice::fp8: spec.layout = Layout::fp8; break;
-        case DtypeChoice::bf16: spec.layout = Layout::bf16; break;
-        case DtypeChoice::fp16: spec.layout = Layout::fp16; break;
-        case DtypeChoice::fp32: spec.layout = Layout::fp32; break;
+        case DtypeChoice::automatic:
+            spec.probe = true;
+            break;
+        case DtypeChoice::bytes:
+            spec.layout = Layout::bytes;
+            break;
+        case DtypeChoice::fp8:
+            spec.layout = Layout::fp8;
+            break;
+        case DtypeChoice::bf16:
+            spec.layout = Layout::bf16;
+            break;
+        case DtypeChoice::fp16:
+            spec.layout = Layout::fp16;
+            break;
+        case DtypeChoice::fp32:
+            spec.layout = Layout::fp32;
+            break;
     }
     return spec;
 }
@@ -48,7 +62,10 @@ ChunkSpec spec_for_choice(DtypeChoice choice) {
 }  // namespace
 
 ChunkReader::ChunkReader(InputStream& in, const CompressOptions& options)
-    : in_(in), chunk_size_(options.chunk_size), dtype_(options.dtype), rest_spec_(spec_for_choice(options.dtype)) {
+    : in_(in),
+      chunk_size_(options.chunk_size),
+      dtype_(options.dtype),
+      rest_spec_(spec_for_choice(options.dtype)) {
     if (chunk_size_ != kAutoChunkSize &&
         (chunk_size_ < kMinChunkSize || chunk_size_ > kMaxChunkSize || chunk_size_ % 8 != 0))
         throw UsageError("chunk size must be a multiple of 8 between 64 B and 64 MiB");
@@ -72,7 +89,8 @@ void ChunkReader::plan() {
         sniffed_.resize(8);
         sniffed_.resize(read_fully(in_, sniffed_));
         if (sniffed_.size() == 8) {
-            const auto json_size = safetensors_json_size(std::span<const std::uint8_t, 8>(sniffed_.data(), 8));
+            const auto json_size =
+                safetensors_json_size(std::span<const std::uint8_t, 8>(sniffed_.data(), 8));
             if (json_size) {
                 sniffed_.resize(8 + *json_size);
                 const std::size_t got = read_fully(in_, {sniffed_.data() + 8, *json_size});
@@ -101,9 +119,12 @@ bool ChunkReader::next(ChunkTask& task) {
     if (!planned_) plan();
     while (!regions_.empty() && regions_.front().size == 0) regions_.pop_front();
     const bool in_region = !regions_.empty();
-    const ChunkSpec spec = in_region ? ChunkSpec{regions_.front().layout, 0, false, regions_.front().metadata} : rest_spec_;
+    const ChunkSpec spec =
+        in_region ? ChunkSpec{regions_.front().layout, 0, false, regions_.front().metadata}
+                  : rest_spec_;
     std::size_t want = chunk_size_;
-    if (in_region) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));
+    if (in_region)
+        want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));
     std::size_t got = 0;
     const bool sniffed_done = sniffed_pos_ == sniffed_.size();
     const auto borrowed = sniffed_done ? in_.borrow(want) : std::nullopt;

@@ -4,8 +4,8 @@
 #include <deque>
 #include <vector>
 
-#include "common/buffer.hpp"
 #include "codec/codec.hpp"
+#include "common/buffer.hpp"
 #include "model/safetensors.hpp"
 #include "znn/znn.hpp"
 
@@ -20,7 +20,7 @@ struct ChunkTask {
 };
 
 class ChunkReader {
-public:
+  public:
     ChunkReader(InputStream& in, const CompressOptions& options);
     // Fills task with the next chunk; false at the end of the input. Throws IoError.
     // From a positional input the bytes are not read yet: fetch() does that, on a worker.
@@ -28,7 +28,7 @@ public:
     // Reads a task's bytes if next() left them to the worker. Thread-safe. Throws IoError.
     void fetch(ChunkTask& task);
 
-private:
+  private:
     void plan();
     std::size_t read(std::uint8_t* out, std::size_t size);
 
@@ -36,8 +36,8 @@ private:
     std::size_t chunk_size_;
     DtypeChoice dtype_;
     bool planned_ = false;
-    std::deque<Region> regions_;    // known regions, then the rest of the input
-    ChunkSpec rest_spec_;           // how to code what follows the known regions
+    std::deque<Region> regions_;         // known regions, then the rest of the input
+    ChunkSpec rest_spec_;                // how to code what follows the known regions
     std::vector<std::uint8_t> sniffed_;  // bytes read while planning, served first
     std::size_t sniffed_pos_ = 0;
     std::uint64_t position_ = 0;  // bytes of input handed out so far

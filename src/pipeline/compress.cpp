@@ -55,7 +55,8 @@ Stats compress(InputStream& in, OutputStream& out, const CompressOptions& option
     footer.chunk_count = seek.size();
     footer.content_size = stats.raw_bytes;
     footer.content_checksum = content.digest();
-    footer.frame_size = stats.compressed_bytes + kSeekHeaderSize + kSeekEntrySize * seek.size() + kFooterSize;
+    footer.frame_size =
+        stats.compressed_bytes + kSeekHeaderSize + kSeekEntrySize * seek.size() + kFooterSize;
     std::vector<std::uint8_t> tail;
     write_seek_block(seek, footer, tail);
     out.write(tail);

@@ -27,7 +27,8 @@ std::size_t FrameReader::fetch(std::uint8_t* out, std::size_t size) {
     std::size_t done = 0;
     while (done < size) {
         if (ahead_pos_ == ahead_end_) {
-            if (size - done >= kReadAhead / 2) return done + read_fully(in_, {out + done, size - done});
+            if (size - done >= kReadAhead / 2)
+                return done + read_fully(in_, {out + done, size - done});
             ahead_pos_ = 0;
             ahead_end_ = in_.read(ahead_);  // what is there: a pipe need not fill the buffer
             if (ahead_end_ == 0) break;
@@ -86,7 +87,8 @@ void FrameReader::finish_frame() {
     const Footer footer = parse_footer(bytes);
     if (footer.chunk_count != seen_.size()) throw FormatError("corrupt footer (chunk count)");
     if (footer.content_size != content_size_) throw FormatError("corrupt footer (content size)");
-    if (footer.frame_size != bytes_read_ - frame_start_) throw FormatError("corrupt footer (frame size)");
+    if (footer.frame_size != bytes_read_ - frame_start_)
+        throw FormatError("corrupt footer (frame size)");
     if (footer.content_checksum != content_checksum_->digest())
         throw FormatError("content checksum mismatch: chunks missing, reordered or corrupt");
     in_frame_ = false;
@@ -111,13 +113,15 @@ bool FrameReader::next(DecodeTask& task) {
         b.resize(header.header_size());
         std::copy(prefix.begin(), prefix.end(), b.begin());
         read_exact(b.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize);
-        parse_plane_entries({b.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize}, header);
+        parse_plane_entries({b.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize},
+                            header);
         const std::uint64_t block_size = header.block_size();
         const std::size_t payload_size = block_size - header.header_size();
         const auto borrowed = in_.borrow(payload_size);
         if (borrowed) {
             bytes_read_ += borrowed->size();
-            if (borrowed->size() != payload_size) throw FormatError("truncated input (unexpected end of file)");
+            if (borrowed->size() != payload_size)
+                throw FormatError("truncated input (unexpected end of file)");
             task.payload = *borrowed;
         } else {
             b.resize(payload_size);

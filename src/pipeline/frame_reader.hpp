@@ -23,7 +23,7 @@ struct DecodeTask {
 };
 
 class FrameReader {
-public:
+  public:
     explicit FrameReader(InputStream& in);
     // Fills task with the next chunk block; false after the last frame. Throws FormatError
     // on a corrupt or truncated stream, IoError.
@@ -31,7 +31,7 @@ public:
     std::uint64_t frames() const noexcept { return frames_; }
     std::uint64_t bytes_read() const noexcept { return bytes_read_; }
 
-private:
+  private:
     bool start_frame();
     void finish_frame();
     void read_exact(std::uint8_t* out, std::size_t size);

@@ -25,8 +25,9 @@ namespace znn {
 // is half empty, so it wakes once per several items instead of once per item.
 template <class T>
 class BlockingQueue {
-public:
-    explicit BlockingQueue(std::size_t capacity = SIZE_MAX) : capacity_(capacity), refill_at_(capacity / 2) {}
+  public:
+    explicit BlockingQueue(std::size_t capacity = SIZE_MAX)
+        : capacity_(capacity), refill_at_(capacity / 2) {}
 
     bool push(T item) {
         std::unique_lock lock(mutex_);
@@ -62,7 +63,7 @@ public:
         not_full_.notify_all();
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable not_empty_;
     std::condition_variable not_full_;
@@ -75,7 +76,7 @@ private:
 
 // Keeps the first error and tells everyone to stop.
 class ErrorHolder {
-public:
+  public:
     void set(std::exception_ptr error) {
         std::lock_guard lock(mutex_);
         if (!error_) error_ = std::move(error);
@@ -88,7 +89,7 @@ public:
         if (error_) std::rethrow_exception(error_);
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::exception_ptr error_;
 };
@@ -130,7 +131,8 @@ void run_overlapped(Produce& produce, Work& work, Consume& consume) {
 // With one thread, everything runs on the calling thread unless `overlap_consume`, which
 // moves consume() to a thread of its own (run_overlapped).
 template <class Task, class Result, class Produce, class Work, class Consume>
-void run_ordered(unsigned threads, Produce&& produce, Work&& work, Consume&& consume, bool overlap_consume = false) {
+void run_ordered(unsigned threads, Produce&& produce, Work&& work, Consume&& consume,
+                 bool overlap_consume = false) {
     if (threads <= 1 && overlap_consume) {
         run_overlapped<Task, Result>(produce, work, consume);
         return;

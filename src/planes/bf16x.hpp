@@ -14,12 +14,16 @@
 namespace znn {
 
 // Bytes that k elements' 7-bit parts pack into.
-inline std::size_t packed7_size(std::size_t elements) noexcept { return (7 * elements + 7) / 8; }
+inline std::size_t packed7_size(std::size_t elements) noexcept {
+    return (7 * elements + 7) / 8;
+}
 
 // Splits k elements (all fitting bf16x) into sym[k] and packed[packed7_size(k)].
-void split_bf16x(const std::uint8_t* src, std::size_t k, std::uint8_t* sym, std::uint8_t* packed) noexcept;
+void split_bf16x(const std::uint8_t* src, std::size_t k, std::uint8_t* sym,
+                 std::uint8_t* packed) noexcept;
 // The inverse of split_bf16x.
-void join_bf16x(const std::uint8_t* sym, const std::uint8_t* packed, std::size_t k, std::uint8_t* dst) noexcept;
+void join_bf16x(const std::uint8_t* sym, const std::uint8_t* packed, std::size_t k,
+                std::uint8_t* dst) noexcept;
 // True when the unused high bits of the packed part's last byte are zero, as written.
 bool bf16x_padding_clear(const std::uint8_t* packed, std::size_t elements) noexcept;
 

@@ -6,29 +6,42 @@ namespace znn {
 unsigned layout_width(Layout layout) noexcept {
     switch (layout) {
         case Layout::bytes:
-        case Layout::fp8: return 1;
+        case Layout::fp8:
+            return 1;
         case Layout::bf16:
         case Layout::bf16x:
         case Layout::fp16:
-        case Layout::group2: return 2;
+        case Layout::group2:
+            return 2;
         case Layout::fp32:
-        case Layout::group4: return 4;
-        case Layout::group8: return 8;
+        case Layout::group4:
+            return 4;
+        case Layout::group8:
+            return 8;
     }
     return 1;
 }
 
 std::string_view layout_name(Layout layout) noexcept {
     switch (layout) {
-        case Layout::bytes: return "bytes";
-        case Layout::bf16: return "bf16";
-        case Layout::bf16x: return "bf16x";
-        case Layout::fp8: return "fp8";
-        case Layout::fp16: return "fp16";
-        case Layout::fp32: return "fp32";
-        case Layout::group2: return "int16";
-        case Layout::group4: return "int32";
-        case Layout::group8: return "int64";
+        case Layout::bytes:
+            return "bytes";
+        case Layout::bf16:
+            return "bf16";
+        case Layout::bf16x:
+            return "bf16x";
+        case Layout::fp8:
+            return "fp8";
+        case Layout::fp16:
+            return "fp16";
+        case Layout::fp32:
+            return "fp32";
+        case Layout::group2:
+            return "int16";
+        case Layout::group4:
+            return "int32";
+        case Layout::group8:
+            return "int64";
     }
     return "?";
 }

@@ -14,9 +14,9 @@
 namespace znn {
 
 struct PlaneShape {
-    unsigned count = 0;                       // planes in use
-    std::size_t elements = 0;                 // whole elements
-    std::size_t leading = 0;                  // bytes before the first element
+    unsigned count = 0;                           // planes in use
+    std::size_t elements = 0;                     // whole elements
+    std::size_t leading = 0;                      // bytes before the first element
     std::array<std::size_t, kMaxPlanes> sizes{};  // bytes in each plane
 };
 

@@ -33,8 +33,8 @@ ProbeResult probe_layout(std::span<const std::uint8_t> data) noexcept {
     const std::size_t n = std::min(kSampleSize, data.size()) & ~std::size_t{3};
     const std::uint8_t* p = data.data() + ((data.size() - n) / 2 & ~std::size_t{7});
 
-    std::array<Counts, 4> by_pos{};     // byte value at each position mod 4
-    std::array<Counts, 4> fp32_exp{};   // FP32 exponent for an element starting at offset mod 4
+    std::array<Counts, 4> by_pos{};    // byte value at each position mod 4
+    std::array<Counts, 4> fp32_exp{};  // FP32 exponent for an element starting at offset mod 4
     for (std::size_t i = 0; i + 8 <= n; i += 4) {
         const auto v = load_le<std::uint64_t>(p + i);  // bytes i..i+7: 4 elements' starts
         for (unsigned k = 0; k < 4; ++k) {
@@ -47,7 +47,9 @@ ProbeResult probe_layout(std::span<const std::uint8_t> data) noexcept {
     // exponent is the BF16 exponent of the element two bytes on, so fp32_exp[k] counts
     // those at offsets 2..4 * steps + 1 that are k + 2 mod 4: only the ends differ. (Counting
     // them apart was a third of the probe's increments.)
-    auto bf16_exponent = [p](std::size_t at) { return (load_le<std::uint16_t>(p + at) >> 7) & 0xFFu; };
+    auto bf16_exponent = [p](std::size_t at) {
+        return (load_le<std::uint16_t>(p + at) >> 7) & 0xFFu;
+    };
     std::array<Counts, 2> bf16_exp = {add(fp32_exp[0], fp32_exp[2]), add(fp32_exp[1], fp32_exp[3])};
     const std::size_t steps = (n - 8) / 4 + 1;  // iterations of the loop above
     for (unsigned k = 0; k < 2; ++k) {
@@ -56,10 +58,12 @@ ProbeResult probe_layout(std::span<const std::uint8_t> data) noexcept {
     }
     std::array<double, 4> h{};
     for (unsigned k = 0; k < 4; ++k) h[k] = entropy_bits(by_pos[k]);
-    const std::array<double, 2> h2 = {entropy_bits(add(by_pos[0], by_pos[2])), entropy_bits(add(by_pos[1], by_pos[3]))};
+    const std::array<double, 2> h2 = {entropy_bits(add(by_pos[0], by_pos[2])),
+                                      entropy_bits(add(by_pos[1], by_pos[3]))};
 
     ProbeResult best{Layout::bytes, 0};
-    double best_bits = entropy_bits(add(add(by_pos[0], by_pos[1]), add(by_pos[2], by_pos[3]))) * kLayoutMargin;
+    double best_bits =
+        entropy_bits(add(add(by_pos[0], by_pos[1]), add(by_pos[2], by_pos[3]))) * kLayoutMargin;
     auto consider = [&](Layout layout, unsigned phase, double bits) {
         if (bits < best_bits) {
             best_bits = bits;
@@ -77,7 +81,8 @@ ProbeResult probe_layout(std::span<const std::uint8_t> data) noexcept {
     // planes. The shared FP16 file: fp32 chosen at 86.07%, 795 MB/s; fp16 86.03%, 1161 MB/s.
     const double before_fp32 = best_bits;
     for (unsigned phase = 0; phase < 4; ++phase) {
-        const double bits = entropy_bits(fp32_exp[phase]) + h[(phase + 2) & 3] + h[(phase + 1) & 3] + h[phase];
+        const double bits =
+            entropy_bits(fp32_exp[phase]) + h[(phase + 2) & 3] + h[(phase + 1) & 3] + h[phase];
         if (bits < before_fp32 * kWideMargin) consider(Layout::fp32, phase, bits);
     }
     return best;

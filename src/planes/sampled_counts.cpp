@@ -255,7 +255,8 @@ Histogram count_bytes_sampled(std::span<const std::uint8_t> plane) {
     thread_local std::vector<std::uint8_t> sample;
     sample.clear();
     for (std::size_t block = 0; block < n; block += kSampleBlock)
-        sample.insert(sample.end(), p + block, p + std::min(n, block + kSampleBlock / kSampleShare));
+        sample.insert(sample.end(), p + block,
+                      p + std::min(n, block + kSampleBlock / kSampleShare));
     Histogram counts = count_symbols(sample);
     SymbolSet<256> known = known_set(counts);
     SymbolSet<256> extra{};

@@ -25,8 +25,9 @@ namespace {
 #define ZNN_SPLIT_BF16_AVX2 1
 // 32 elements a step; packus works within 128-bit lanes, so the 64-bit quarters are put
 // back in order after it. 1.65x the SSE2 loop's speed on a 128 KiB chunk.
-__attribute__((target("avx2"))) std::size_t split_bf16_avx2(const std::uint8_t* src, std::size_t k, std::uint8_t* e,
-                                                             std::uint8_t* sm) noexcept {
+__attribute__((target("avx2"))) std::size_t split_bf16_avx2(const std::uint8_t* src, std::size_t k,
+                                                            std::uint8_t* e,
+                                                            std::uint8_t* sm) noexcept {
     const __m256i low7 = _mm256_set1_epi16(0x7F);
     const __m256i sign = _mm256_set1_epi16(static_cast<short>(0x8000));
     const __m256i byte = _mm256_set1_epi16(0xFF);
@@ -36,8 +37,10 @@ __attribute__((target("avx2"))) std::size_t split_bf16_avx2(const std::uint8_t* 
         const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * i + 32));
         const __m256i ea = _mm256_and_si256(_mm256_srli_epi16(a, 7), byte);
         const __m256i eb = _mm256_and_si256(_mm256_srli_epi16(b, 7), byte);
-        const __m256i sa = _mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(a, sign), 8), _mm256_and_si256(a, low7));
-        const __m256i sb = _mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(b, sign), 8), _mm256_and_si256(b, low7));
+        const __m256i sa = _mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(a, sign), 8),
+                                           _mm256_and_si256(a, low7));
+        const __m256i sb = _mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(b, sign), 8),
+                                           _mm256_and_si256(b, low7));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(e + i),
                             _mm256_permute4x64_epi64(_mm256_packus_epi16(ea, eb), 0xD8));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(sm + i),
@@ -47,7 +50,8 @@ __attribute__((target("avx2"))) std::size_t split_bf16_avx2(const std::uint8_t* 
 }
 #endif
 
-void split_bf16(const std::uint8_t* src, std::size_t k, std::uint8_t* e, std::uint8_t* sm) noexcept {
+void split_bf16(const std::uint8_t* src, std::size_t k, std::uint8_t* e,
+                std::uint8_t* sm) noexcept {
     std::size_t i = 0;
 #if defined(ZNN_SPLIT_BF16_AVX2)
     static const bool has_avx2 = __builtin_cpu_supports("avx2");
@@ -63,8 +67,10 @@ void split_bf16(const std::uint8_t* src, std::size_t k, std::uint8_t* e, std::ui
         // exponent: (v >> 7) & 0xFF; sign|mantissa: (v >> 8 & 0x80) | (v & 0x7F)
         const __m128i ea = _mm_and_si128(_mm_srli_epi16(a, 7), byte);
         const __m128i eb = _mm_and_si128(_mm_srli_epi16(b, 7), byte);
-        const __m128i sa = _mm_or_si128(_mm_srli_epi16(_mm_and_si128(a, sign), 8), _mm_and_si128(a, low7));
-        const __m128i sb = _mm_or_si128(_mm_srli_epi16(_mm_and_si128(b, sign), 8), _mm_and_si128(b, low7));
+        const __m128i sa =
+            _mm_or_si128(_mm_srli_epi16(_mm_and_si128(a, sign), 8), _mm_and_si128(a, low7));
+        const __m128i sb =
+            _mm_or_si128(_mm_srli_epi16(_mm_and_si128(b, sign), 8), _mm_and_si128(b, low7));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(e + i), _mm_packus_epi16(ea, eb));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(sm + i), _mm_packus_epi16(sa, sb));
     }
@@ -81,27 +87,32 @@ void split_bf16(const std::uint8_t* src, std::size_t k, std::uint8_t* e, std::ui
 // writes finished elements. AVX2 does 32 a step where the CPU has it.
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
 #define ZNN_JOIN_BF16_AVX2 1
-__attribute__((target("avx2"))) std::size_t join_bf16_avx2(const std::uint8_t* e, const std::uint8_t* sm, std::size_t k,
-                                                            std::uint8_t* dst) noexcept {
+__attribute__((target("avx2"))) std::size_t join_bf16_avx2(const std::uint8_t* e,
+                                                           const std::uint8_t* sm, std::size_t k,
+                                                           std::uint8_t* dst) noexcept {
     const __m256i top = _mm256_set1_epi8(static_cast<char>(0x80));
     const __m256i rest = _mm256_set1_epi8(0x7F);
     std::size_t i = 0;
     for (; i + 32 <= k; i += 32) {
         const __m256i ev = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e + i));
         const __m256i sv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sm + i));
-        const __m256i hi = _mm256_or_si256(_mm256_and_si256(sv, top), _mm256_and_si256(_mm256_srli_epi16(ev, 1), rest));
-        const __m256i lo = _mm256_or_si256(_mm256_and_si256(_mm256_slli_epi16(ev, 7), top), _mm256_and_si256(sv, rest));
+        const __m256i hi = _mm256_or_si256(_mm256_and_si256(sv, top),
+                                           _mm256_and_si256(_mm256_srli_epi16(ev, 1), rest));
+        const __m256i lo = _mm256_or_si256(_mm256_and_si256(_mm256_slli_epi16(ev, 7), top),
+                                           _mm256_and_si256(sv, rest));
         // unpack works within 128-bit lanes: order the 64-bit quarters so it yields 0..31.
         const __m256i hq = _mm256_permute4x64_epi64(hi, 0xD8);
         const __m256i lq = _mm256_permute4x64_epi64(lo, 0xD8);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * i), _mm256_unpacklo_epi8(lq, hq));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * i + 32), _mm256_unpackhi_epi8(lq, hq));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * i + 32),
+                            _mm256_unpackhi_epi8(lq, hq));
     }
     return i;
 }
 #endif
 
-void join_bf16(const std::uint8_t* e, const std::uint8_t* sm, std::size_t k, std::uint8_t* dst) noexcept {
+void join_bf16(const std::uint8_t* e, const std::uint8_t* sm, std::size_t k,
+               std::uint8_t* dst) noexcept {
     std::size_t i = 0;
 #if defined(ZNN_JOIN_BF16_AVX2)
     static const bool has_avx2 = __builtin_cpu_supports("avx2");
@@ -113,8 +124,10 @@ void join_bf16(const std::uint8_t* e, const std::uint8_t* sm, std::size_t k, std
     for (; i + 16 <= k; i += 16) {
         const __m128i ev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(e + i));
         const __m128i sv = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sm + i));
-        const __m128i hi = _mm_or_si128(_mm_and_si128(sv, top), _mm_and_si128(_mm_srli_epi16(ev, 1), rest));
-        const __m128i lo = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(ev, 7), top), _mm_and_si128(sv, rest));
+        const __m128i hi =
+            _mm_or_si128(_mm_and_si128(sv, top), _mm_and_si128(_mm_srli_epi16(ev, 1), rest));
+        const __m128i lo =
+            _mm_or_si128(_mm_and_si128(_mm_slli_epi16(ev, 7), top), _mm_and_si128(sv, rest));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * i), _mm_unpacklo_epi8(lo, hi));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * i + 16), _mm_unpackhi_epi8(lo, hi));
     }
@@ -127,7 +140,8 @@ void join_bf16(const std::uint8_t* e, const std::uint8_t* sm, std::size_t k, std
 
 // SSE2, sixteen elements a step: each plane's byte is computed in the 32-bit lanes, then
 // two saturating packs (exact, the values are bytes) gather the lanes of four vectors.
-void split_fp32(const std::uint8_t* src, std::size_t k, const std::array<std::uint8_t*, kMaxPlanes>& p) noexcept {
+void split_fp32(const std::uint8_t* src, std::size_t k,
+                const std::array<std::uint8_t*, kMaxPlanes>& p) noexcept {
     std::uint8_t* p0 = p[0];
     std::uint8_t* p1 = p[1];
     std::uint8_t* p2 = p[2];
@@ -142,11 +156,13 @@ void split_fp32(const std::uint8_t* src, std::size_t k, const std::array<std::ui
     };
     for (; i + 16 <= k; i += 16) {
         __m128i v[4];
-        for (int j = 0; j < 4; ++j) v[j] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 4 * i + 16 * j));
+        for (int j = 0; j < 4; ++j)
+            v[j] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 4 * i + 16 * j));
         __m128i e[4], sm[4], m1[4], m0[4];
         for (int j = 0; j < 4; ++j) {
             e[j] = _mm_and_si128(_mm_srli_epi32(v[j], 23), byte);
-            sm[j] = _mm_or_si128(_mm_and_si128(_mm_srli_epi32(v[j], 24), sign), _mm_and_si128(_mm_srli_epi32(v[j], 16), low7));
+            sm[j] = _mm_or_si128(_mm_and_si128(_mm_srli_epi32(v[j], 24), sign),
+                                 _mm_and_si128(_mm_srli_epi32(v[j], 16), low7));
             m1[j] = _mm_and_si128(_mm_srli_epi32(v[j], 8), byte);
             m0[j] = _mm_and_si128(v[j], byte);
         }
@@ -168,7 +184,8 @@ void split_fp32(const std::uint8_t* src, std::size_t k, const std::array<std::ui
 // SSE2, sixteen elements a step: build each element's four bytes as four byte vectors,
 // then two rounds of unpacks interleave them (ONNX file, in memory: decompression
 // 2030 -> 2240 MB/s, FP32 file 4220 -> 5300 MB/s; the scalar loop was 22% of ONNX's).
-void join_fp32(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_t k, std::uint8_t* dst) noexcept {
+void join_fp32(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_t k,
+               std::uint8_t* dst) noexcept {
     const std::uint8_t* p0 = p[0];
     const std::uint8_t* p1 = p[1];
     const std::uint8_t* p2 = p[2];
@@ -182,27 +199,34 @@ void join_fp32(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_t
         const __m128i sm = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1 + i));
         const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p2 + i));
         const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p3 + i));
-        const __m128i b3 = _mm_or_si128(_mm_and_si128(sm, top), _mm_and_si128(_mm_srli_epi16(e, 1), rest));
-        const __m128i b2 = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(e, 7), top), _mm_and_si128(sm, rest));
+        const __m128i b3 =
+            _mm_or_si128(_mm_and_si128(sm, top), _mm_and_si128(_mm_srli_epi16(e, 1), rest));
+        const __m128i b2 =
+            _mm_or_si128(_mm_and_si128(_mm_slli_epi16(e, 7), top), _mm_and_si128(sm, rest));
         const __m128i lo01 = _mm_unpacklo_epi8(b0, b1);
         const __m128i hi01 = _mm_unpackhi_epi8(b0, b1);
         const __m128i lo23 = _mm_unpacklo_epi8(b2, b3);
         const __m128i hi23 = _mm_unpackhi_epi8(b2, b3);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i), _mm_unpacklo_epi16(lo01, lo23));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i + 16), _mm_unpackhi_epi16(lo01, lo23));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i + 32), _mm_unpacklo_epi16(hi01, hi23));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i + 48), _mm_unpackhi_epi16(hi01, hi23));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i + 16),
+                         _mm_unpackhi_epi16(lo01, lo23));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i + 32),
+                         _mm_unpacklo_epi16(hi01, hi23));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 4 * i + 48),
+                         _mm_unpackhi_epi16(hi01, hi23));
     }
 #endif
     for (; i < k; ++i) {
-        const std::uint32_t v = (std::uint32_t{p1[i] & 0x80u} << 24) | (std::uint32_t{p0[i]} << 23) |
-                                (std::uint32_t{p1[i] & 0x7Fu} << 16) | (std::uint32_t{p2[i]} << 8) | p3[i];
+        const std::uint32_t v =
+            (std::uint32_t{p1[i] & 0x80u} << 24) | (std::uint32_t{p0[i]} << 23) |
+            (std::uint32_t{p1[i] & 0x7Fu} << 16) | (std::uint32_t{p2[i]} << 8) | p3[i];
         store_le<std::uint32_t>(dst + 4 * i, v);
     }
 }
 
 // Two-byte elements: plane `high_first ? 0 : 1` gets the high bytes. SSE2 as for BF16.
-void split_pairs(const std::uint8_t* src, std::size_t k, std::uint8_t* p0, std::uint8_t* p1, bool high_first) noexcept {
+void split_pairs(const std::uint8_t* src, std::size_t k, std::uint8_t* p0, std::uint8_t* p1,
+                 bool high_first) noexcept {
     std::uint8_t* lo_out = high_first ? p1 : p0;
     std::uint8_t* hi_out = high_first ? p0 : p1;
     std::size_t i = 0;
@@ -213,7 +237,8 @@ void split_pairs(const std::uint8_t* src, std::size_t k, std::uint8_t* p0, std::
         const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i + 16));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(lo_out + i),
                          _mm_packus_epi16(_mm_and_si128(a, byte), _mm_and_si128(b, byte)));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(hi_out + i), _mm_packus_epi16(_mm_srli_epi16(a, 8), _mm_srli_epi16(b, 8)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(hi_out + i),
+                         _mm_packus_epi16(_mm_srli_epi16(a, 8), _mm_srli_epi16(b, 8)));
     }
 #endif
     for (; i < k; ++i) {
@@ -222,7 +247,8 @@ void split_pairs(const std::uint8_t* src, std::size_t k, std::uint8_t* p0, std::
     }
 }
 
-void join_pairs(const std::uint8_t* p0, const std::uint8_t* p1, std::size_t k, std::uint8_t* dst, bool high_first) noexcept {
+void join_pairs(const std::uint8_t* p0, const std::uint8_t* p1, std::size_t k, std::uint8_t* dst,
+                bool high_first) noexcept {
     const std::uint8_t* lo_in = high_first ? p1 : p0;
     const std::uint8_t* hi_in = high_first ? p0 : p1;
     std::size_t i = 0;
@@ -242,7 +268,8 @@ void join_pairs(const std::uint8_t* p0, const std::uint8_t* p1, std::size_t k, s
 
 // Byte grouping: plane b holds byte `order[b]` of every element.
 template <unsigned W>
-void split_bytes(const std::uint8_t* src, std::size_t k, const std::array<std::uint8_t*, kMaxPlanes>& p,
+void split_bytes(const std::uint8_t* src, std::size_t k,
+                 const std::array<std::uint8_t*, kMaxPlanes>& p,
                  const std::array<unsigned, W>& order) noexcept {
     for (unsigned b = 0; b < W; ++b) {
         std::uint8_t* out = p[b];
@@ -252,8 +279,8 @@ void split_bytes(const std::uint8_t* src, std::size_t k, const std::array<std::u
 }
 
 template <unsigned W>
-void join_bytes(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_t k, std::uint8_t* dst,
-                const std::array<unsigned, W>& order) noexcept {
+void join_bytes(const std::array<const std::uint8_t*, kMaxPlanes>& p, std::size_t k,
+                std::uint8_t* dst, const std::array<unsigned, W>& order) noexcept {
     for (unsigned b = 0; b < W; ++b) {
         const std::uint8_t* in = p[b];
         std::uint8_t* out = dst + order[b];
@@ -273,20 +300,37 @@ void split_planes(Layout layout, const PlaneShape& shape, std::span<const std::u
     const std::uint8_t* src = raw.data() + shape.leading;
     switch (layout) {
         case Layout::bytes:
-        case Layout::fp8: std::memcpy(planes[0], src, k); break;
-        case Layout::bf16: split_bf16(src, k, planes[0], planes[1]); break;
-        case Layout::bf16x: split_bf16x(src, k, planes[0], planes[1]); break;
-        case Layout::fp16: split_pairs(src, k, planes[0], planes[1], true); break;
-        case Layout::fp32: split_fp32(src, k, planes); break;
-        case Layout::group2: split_pairs(src, k, planes[0], planes[1], false); break;
-        case Layout::group4: split_bytes<4>(src, k, planes, {0, 1, 2, 3}); break;
-        case Layout::group8: split_bytes<8>(src, k, planes, {0, 1, 2, 3, 4, 5, 6, 7}); break;
+        case Layout::fp8:
+            std::memcpy(planes[0], src, k);
+            break;
+        case Layout::bf16:
+            split_bf16(src, k, planes[0], planes[1]);
+            break;
+        case Layout::bf16x:
+            split_bf16x(src, k, planes[0], planes[1]);
+            break;
+        case Layout::fp16:
+            split_pairs(src, k, planes[0], planes[1], true);
+            break;
+        case Layout::fp32:
+            split_fp32(src, k, planes);
+            break;
+        case Layout::group2:
+            split_pairs(src, k, planes[0], planes[1], false);
+            break;
+        case Layout::group4:
+            split_bytes<4>(src, k, planes, {0, 1, 2, 3});
+            break;
+        case Layout::group8:
+            split_bytes<8>(src, k, planes, {0, 1, 2, 3, 4, 5, 6, 7});
+            break;
     }
     // Bytes outside whole elements go, leading then trailing, after the last plane's own.
     std::uint8_t* extra = planes[shape.count - 1] + (layout == Layout::bf16x ? packed7_size(k) : k);
     if (shape.leading != 0) std::memcpy(extra, raw.data(), shape.leading);
     const std::size_t tail_start = shape.leading + k * shape.count;
-    if (raw.size() > tail_start) std::memcpy(extra + shape.leading, raw.data() + tail_start, raw.size() - tail_start);
+    if (raw.size() > tail_start)
+        std::memcpy(extra + shape.leading, raw.data() + tail_start, raw.size() - tail_start);
 }
 
 void join_planes(Layout layout, const PlaneShape& shape,
@@ -300,20 +344,38 @@ void join_planes(Layout layout, const PlaneShape& shape,
     std::uint8_t* dst = raw.data() + shape.leading;
     switch (layout) {
         case Layout::bytes:
-        case Layout::fp8: std::memcpy(dst, planes[0], k); break;
-        case Layout::bf16: join_bf16(planes[0], planes[1], k, dst); break;
-        case Layout::bf16x: join_bf16x(planes[0], planes[1], k, dst); break;
-        case Layout::fp16: join_pairs(planes[0], planes[1], k, dst, true); break;
-        case Layout::fp32: join_fp32(planes, k, dst); break;
-        case Layout::group2: join_pairs(planes[0], planes[1], k, dst, false); break;
-        case Layout::group4: join_bytes<4>(planes, k, dst, {0, 1, 2, 3}); break;
-        case Layout::group8: join_bytes<8>(planes, k, dst, {0, 1, 2, 3, 4, 5, 6, 7}); break;
+        case Layout::fp8:
+            std::memcpy(dst, planes[0], k);
+            break;
+        case Layout::bf16:
+            join_bf16(planes[0], planes[1], k, dst);
+            break;
+        case Layout::bf16x:
+            join_bf16x(planes[0], planes[1], k, dst);
+            break;
+        case Layout::fp16:
+            join_pairs(planes[0], planes[1], k, dst, true);
+            break;
+        case Layout::fp32:
+            join_fp32(planes, k, dst);
+            break;
+        case Layout::group2:
+            join_pairs(planes[0], planes[1], k, dst, false);
+            break;
+        case Layout::group4:
+            join_bytes<4>(planes, k, dst, {0, 1, 2, 3});
+            break;
+        case Layout::group8:
+            join_bytes<8>(planes, k, dst, {0, 1, 2, 3, 4, 5, 6, 7});
+            break;
     }
     // memcpy wants valid pointers even for 0 bytes, and an empty chunk or plane has none.
-    const std::uint8_t* extra = planes[shape.count - 1] + (layout == Layout::bf16x ? packed7_size(k) : k);
+    const std::uint8_t* extra =
+        planes[shape.count - 1] + (layout == Layout::bf16x ? packed7_size(k) : k);
     if (shape.leading != 0) std::memcpy(raw.data(), extra, shape.leading);
     const std::size_t tail_start = shape.leading + k * shape.count;
-    if (raw.size() > tail_start) std::memcpy(raw.data() + tail_start, extra + shape.leading, raw.size() - tail_start);
+    if (raw.size() > tail_start)
+        std::memcpy(raw.data() + tail_start, extra + shape.leading, raw.size() - tail_start);
 }
 
 bool planes_well_formed(Layout layout, const PlaneShape& shape,
