@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +39,18 @@ bool is_index_file(const std::filesystem::path& file) noexcept;
 // All index files under dir (recursive, does not follow directory symlinks), sorted.
 // Throws IoError if dir cannot be listed.
 std::vector<std::filesystem::path> find_index_files(const std::filesystem::path& dir);
+
+// An index file's text with its weight_map values renamed, and nothing else changed: every
+// other byte (key order, spacing, line endings, escapes) is kept, so renaming there and back
+// restores the text exactly. rename(name) is asked once per distinct value and returns the
+// new name (or the same one); it may only add or drop the ".znn" suffix. Throws FormatError
+// if the text is not valid JSON with a weight_map object of strings.
+struct WeightMapRewrite {
+    std::string text;
+    std::vector<std::pair<std::string, std::string>> renamed;  // (old, new), first seen first
+};
+WeightMapRewrite rewrite_weight_map(std::string_view text,
+                                    const std::function<std::string(const std::string&)>& rename);
 
 // Brings one index file in sync with the files next to it: every weight_map value names a file
 // (relative to the index's folder) that exists. A value "a.safetensors" whose file is missing but

@@ -11,6 +11,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -194,7 +195,7 @@ class WeightMapScanner {
 };
 
 // The weight_map of an index file's text. Throws FormatError if it is not one.
-WeightMap read_weight_map(const std::string& text, const fs::path& file) {
+WeightMap read_weight_map(std::string_view text, const fs::path& file) {
     if (!Json::accept(text)) throw FormatError("not an index file (invalid JSON)", file.string());
     WeightMap map = WeightMapScanner(text).scan();
     if (!map.found)
@@ -353,35 +354,46 @@ std::vector<fs::path> find_index_files(const fs::path& dir) {
     return found;
 }
 
-IndexSync sync_index(const fs::path& index_file, IndexPreference prefer, bool check_only) {
-    IndexSync result{index_file, {}, {}};
-    const std::string text = read_index_text(index_file);
-    const WeightMap map = read_weight_map(text, index_file);
-
-    // Shards are named relative to where the index appears, not where a symlink points.
-    const fs::path folder = index_file.parent_path();
-    std::map<std::string, std::string> decided;  // each distinct file name is looked up once
+WeightMapRewrite rewrite_weight_map(std::string_view text,
+                                    const std::function<std::string(const std::string&)>& rename) {
+    const WeightMap map = read_weight_map(text, fs::path());
+    WeightMapRewrite result;
+    std::map<std::string, std::string> decided;  // each distinct file name is decided once
     // The original text with only the changed values replaced: every other byte stays, so a
     // compress and decompress round trip gives back the same file.
-    std::string rewritten;
     std::size_t copied = 0;
     for (const MapEntry& entry : map.entries) {
         const std::string name = decode_string(text, entry.value);
         auto known = decided.find(name);
         if (known == decided.end()) {
-            known = decided.emplace(name, choose_name(folder, name, prefer)).first;
+            known = decided.emplace(name, rename(name)).first;
             if (known->second != name) result.renamed.emplace_back(name, known->second);
         }
         if (known->second == name) continue;
-        rewritten.append(text, copied, entry.value.begin - copied);
-        rewritten += encode_name(literal_text(text, entry.value), name, known->second);
+        result.text.append(text, copied, entry.value.begin - copied);
+        result.text += encode_name(literal_text(text, entry.value), name, known->second);
         copied = entry.value.end;
     }
+    result.text.append(text, copied);
+    return result;
+}
 
-    if (result.changed() && !check_only) {
-        rewritten.append(text, copied);
-        result.replaced_blob = write_index(index_file, rewritten);
+IndexSync sync_index(const fs::path& index_file, IndexPreference prefer, bool check_only) {
+    IndexSync result{index_file, {}, {}};
+    const std::string text = read_index_text(index_file);
+    // Shards are named relative to where the index appears, not where a symlink points.
+    const fs::path folder = index_file.parent_path();
+    WeightMapRewrite rewrite;
+    try {
+        rewrite = rewrite_weight_map(
+            text, [&](const std::string& name) { return choose_name(folder, name, prefer); });
+    } catch (Error& e) {
+        e.set_path(index_file.string());
+        throw;
     }
+    result.renamed = std::move(rewrite.renamed);
+    if (result.changed() && !check_only)
+        result.replaced_blob = write_index(index_file, rewrite.text);
     return result;
 }
 
