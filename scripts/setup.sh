@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the build dependencies from Debian's packages and builds znn into build/.
+# Installs the build dependencies from Debian's packages, builds znn into build/ (release)
+# and build-asan/ (address + undefined sanitizers, for scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(g++ cmake make pkg-config libzstd-dev libcli11-dev libspdlog-dev libfmt-dev catch2 libxxhash-dev
-          nlohmann-json3-dev zstd groff-base python3 util-linux time)
+          nlohmann-json3-dev zstd groff-base python3 util-linux time clang-format-14 git)
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 missing=()
@@ -14,3 +15,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$(nproc)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DZNN_SANITIZE=ON
+cmake --build build-asan -j"$(nproc)" --target znn znn_tests
