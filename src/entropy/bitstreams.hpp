@@ -110,8 +110,8 @@ inline void count_marked_bits(std::uint64_t window, unsigned& used) noexcept {
 // The Huffman coder's writer: the same bitstream as BitWriter, built at the other end of
 // the register. Pending bits sit at its top and each code enters from above, so an entry
 // can hold the code already in place, (code << (64 - length)) | length: a put is then
-// one shift, one OR and one add, with no masking or unpacking (7 -> 5 instructions a
-// symbol; 8-bit planes 0.60 -> 0.51 ns a symbol). The length in the entry's low 6
+// one shift, one OR and one add, with no masking or unpacking (5 instructions a
+// symbol instead of 7). The length in the entry's low 6
 // bits is the shift count x86 uses anyway; in `bits` it is garbage below the pending
 // bits, and in `pending` the codes add garbage above bit 41 that flush() masks off.
 struct TopBitWriter {

@@ -25,8 +25,8 @@ constexpr unsigned kMaxTableBits = kMaxCodeLength;
 // For each window: up to four symbols, their total length and count, and the length of
 // the first symbol alone (for the careful tail decoder). One array per field: the window
 // then indexes the lengths directly, with no address computation on the chain from one
-// lookup to the next (7% faster than an array of 8-byte entries, which in turn beat one
-// packed word that needed shifting and masking by 8%).
+// lookup to the next (faster than an array of 8-byte entries, or one packed word that
+// needs shifting and masking).
 struct DecodeTable {
     std::array<std::uint32_t, 1u << kMaxTableBits> symbols;
     std::array<std::uint8_t, 1u << kMaxTableBits> total;
@@ -44,8 +44,7 @@ struct DecodeTable {
 // Planes shorter than this get one symbol a lookup: filling the multi-symbol table costs
 // ~5 us at 10 bits and twice that at 11, as much as decoding 15 000-30 000 symbols, and
 // files of many small tensors (the shared mixed-dtype file: 140 F32 exponent planes of 40
-// symbols) paid it on every one. (Measured again with 10-bit tables: 16384 and 24576 as
-// the threshold decoded the BF16 model 1% and 2% slower.)
+// symbols) paid it on every one.
 constexpr std::size_t kMultiSymbolMinSymbols = 8192;
 
 // Fills the first 2^table_bits entries; table_bits is at least the longest code.

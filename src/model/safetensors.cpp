@@ -37,25 +37,18 @@ struct Tensor {
 
 // Adjacent tensors of one layout share a region (and so chunks), except that two tensors
 // of kOwnRegionSize or more keep regions of their own: a code fitted to one tensor's
-// exponents beats one shared with its neighbours (MAXIM 66.55% -> 66.13%). Once Huffman
-// planes under 8192 symbols stopped paying for multi-symbol tables, the extra chunks cost
-// MAXIM ~1% in decompression and 5% in compression (it was 22% in decompression before).
-// Models of large tensors are unaffected but for chunk boundaries now falling on tensors'.
+// exponents beats one shared with its neighbours (0.4 points on the MAXIM BF16 model), for
+// a few percent of speed in the extra chunks. Models of large tensors are unaffected.
 constexpr std::uint64_t kOwnRegionSize = 64 << 10;
 
 // A tensor under kAbsorbSize that follows a region of one-byte elements (FP8, int8, BOOL,
 // gaps) joins it whatever its dtype, coded as that region's bytes: a region of its own
 // costs a chunk, 20 + 9 per plane bytes of header and a 16-byte seek entry. FP8
 // checkpoints put a 4-byte F32 scale_inv and a 64- or 128-byte BF16 bias after each
-// kernel; ESRGAN FP8 went from 463 chunks to 187, 79.50% -> 79.39% with FP8 as bytes and
-// 78.71% -> 78.58% with the fp8 layout. The cut was measured: the scales alone gave 79.41%
-// and 78.62%, taking in the 128-byte biases too (any limit from 256 to 4096) 79.41% and
-// 78.59%, as each then cost more in the kernel's code than in a chunk of its own.
-// Float regions take in nothing: foreign bytes cost more there than their chunk saves.
-// An F32 bias in a BF16 region keeps its whole chunk from bf16x (mixed-dtype file 64.56%
-// -> 65.64% at a 512-byte cut). Files rebuilt from the ESRGAN weights: in FP16 regions
-// each F32 bias cost ~200 bytes (+0.26%), and an 8-byte I64 counter after each F32 bias,
-// as BatchNorm has, still lost 0.01% in FP32 regions.
+// kernel: absorbing those halves their chunk count. Larger tensors cost more in the
+// kernel's code than in a chunk of their own. Float regions take in nothing: foreign bytes
+// cost more there than their chunk saves (an F32 bias in a BF16 region keeps its whole
+// chunk from bf16x).
 constexpr std::uint64_t kAbsorbSize = 128;
 
 // Regions in file order, merging as it goes. The JSON header's region takes in nothing.
@@ -77,11 +70,10 @@ class RegionPlan {
             if (merge || absorb) {
                 last.size += size;
                 // Once a region has taken in another dtype's tensor it merges no more of
-                // its own: the kernels on either side of a scale and bias kept regions of
-                // their own before, and sharing codes put ESRGAN FP8 at 80.19% instead of
-                // 79.39% (78.94% instead of 78.58% with the fp8 layout). It also keeps
-                // elements whole should wider layouts ever absorb: after a tail that is
-                // not whole elements they would straddle.
+                // its own: the kernels on either side of a scale and bias keep regions,
+                // and codes, of their own. It also keeps elements whole should wider
+                // layouts ever absorb: after a tail that is not whole elements they would
+                // straddle.
                 absorbed_ = absorbed_ || !merge;
                 return;
             }
