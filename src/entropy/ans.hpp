@@ -3,8 +3,8 @@
 // Huffman gives every symbol a whole number of bits. On planes whose symbols carry many
 // bits each and no symbol dominates (FP8 magnitudes: ~5.3 bits), that costs ~1% over the
 // entropy. tANS codes within ~0.1% of it, at a price: one table lookup per symbol where
-// our multi-symbol Huffman decoder yields ~2 (1.3 against 0.57 ns a symbol on an FP8
-// magnitude plane), so the codec uses it only where the size matters more (codec.cpp).
+// our multi-symbol Huffman decoder yields ~2, so it decodes at about half Huffman's
+// speed and the codec uses it only where the size matters more (plane_coder.cpp).
 // The coder describes the distribution cheaply: each symbol gets a *level*,
 // -log2(probability) in thirds of a bit, delta-coded from its neighbour's (probabilities
 // of adjacent byte values are close in float planes), and both sides derive the same

@@ -173,7 +173,7 @@ bool decode_block(std::span<const std::uint8_t> block, const DecodeTable& table,
     }
     // All four streams together while each has room; then, as one usually ends hundreds
     // of symbols before the others (their quarters differ in entropy), each on its own
-    // (2.6% of a BF16 model's symbols were left to the one-symbol tail before).
+    // rather than in the one-symbol tail.
     fast_rounds<TableBits>(table, cursors);
     for (unsigned j = 0; j < 4; ++j) {
         std::array<StreamCursor, 1> one{cursors[j]};
