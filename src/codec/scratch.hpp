@@ -1,5 +1,5 @@
 // Per-thread buffers and zstd contexts for coding chunks, shared by the encoder
-// (codec.cpp) and the decoder (codec_decode.cpp).
+// (encode_chunk.cpp, plane_coder.cpp) and the decoder (decode_chunk.cpp).
 #pragma once
 
 #include <zstd.h>

@@ -1,4 +1,4 @@
-// The bf16x layout's plane shuffles (see planes_bf16x.hpp).
+// The bf16x layout's plane shuffles (see bf16x.hpp).
 #include "planes/bf16x.hpp"
 
 #include <cstring>
