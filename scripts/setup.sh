@@ -15,5 +15,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$(nproc)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DZNN_SANITIZE=ON
+# -O1 with assertions on: checks, not speed, and it builds in half the time of -O3.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DZNN_SANITIZE=ON
 cmake --build build-asan -j"$(nproc)" --target znn znn_tests
