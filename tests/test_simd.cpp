@@ -205,8 +205,8 @@ void check_scans(const Kernels& level) {
         std::vector<std::uint8_t> elements(2 * n);
         std::vector<std::uint8_t> plane(n);
         for (std::size_t i = 0; i < n; ++i) {
-            unsigned s = alphabet[1 + rng() % std::max<std::size_t>(1, alphabet.size() - 1)];
-            if (alphabet.size() == 1 || (plant && i == at)) s = alphabet[0];
+            const bool missing = alphabet.size() == 1 || (plant && i == at);
+            const unsigned s = missing ? alphabet[0] : alphabet[1 + rng() % (alphabet.size() - 1)];
             // Random sign and low mantissa bits around the 9-bit symbol (v >> 6) & 0x1FF.
             const auto v = static_cast<unsigned>((rng() & 0x8000) | (s << 6) | (rng() & 0x3F));
             elements[2 * i] = static_cast<std::uint8_t>(v);

@@ -64,7 +64,7 @@ void split_bf16x(const std::uint8_t* src, std::size_t k, std::uint8_t* sym,
     }
     // The last k % 8 elements: their bits follow at 7i, the final byte zero-padded.
     const std::size_t size = packed7_size(k);
-    std::memset(packed + i / 8 * 7, 0, size - i / 8 * 7);
+    if (size > i / 8 * 7) std::memset(packed + i / 8 * 7, 0, size - i / 8 * 7);
     for (; i < k; ++i) {
         const unsigned v = load_le<std::uint16_t>(src + 2 * i);
         sym[i] = static_cast<std::uint8_t>(v >> 6);
@@ -171,7 +171,7 @@ std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept {
 }
 
 void copy_streaming(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
-    std::memcpy(dst, src, n);
+    if (n != 0) std::memcpy(dst, src, n);  // an empty span may have no pointer
 }
 
 }  // namespace znn::simd::scalar

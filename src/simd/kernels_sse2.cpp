@@ -277,6 +277,7 @@ std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept {
 
 // Non-temporal stores from the first 16-byte boundary of dst on.
 void copy_streaming(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+    if (n == 0) return;  // an empty span may have no pointer
     std::size_t head = (16 - (reinterpret_cast<std::uintptr_t>(dst) & 15)) & 15;
     if (head > n) head = n;
     std::memcpy(dst, src, head);
