@@ -6,9 +6,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <functional>
+#include <new>
+#include <set>
 #include <string>
+#include <thread>
 
+#include "codec/codec.hpp"
+#include "pipeline/frame_reader.hpp"
+#include "pipeline/ordered_pipeline.hpp"
 #include "test_data.hpp"
 #include "znn/inspect.hpp"
 #include "znn/znn.hpp"
@@ -376,4 +384,195 @@ TEST_CASE(
     compress(in, packed_out, CompressOptions{});
     packed.resize(packed_out.size());
     CHECK(decompress_buffer(packed, DecompressOptions{}) == weights);
+}
+
+// ---------------------------------------------------------------------------------------
+// OrderedPipeline on its own: order, the byte budget, workers started, errors.
+
+namespace {
+
+struct NumberTask {
+    std::uint64_t n = 0;
+    std::size_t bytes = 0;
+};
+struct NumberResult {
+    std::uint64_t n = 0;
+};
+
+// Reads `count` chunks numbered 0.., each declaring `bytes(n)`; fails by throwing what
+// `throw_at` says for a chunk and stage.
+struct Script {
+    std::uint64_t count = 0;
+    std::function<std::size_t(std::uint64_t)> bytes = [](std::uint64_t) { return 1; };
+    std::function<void(const char* stage, std::uint64_t n)> throw_at = [](const char*,
+                                                                          std::uint64_t) {};
+};
+
+struct Trace {
+    std::vector<std::uint64_t> written;
+    std::uint64_t read = 0;
+    std::atomic<std::size_t> live{0};  // bytes read and not yet written
+    std::size_t peak_live = 0;         // as the writer saw it
+};
+
+PipelineCounts run_script(const PipelineConfig& config, const Script& script, Trace& trace) {
+    OrderedPipeline<NumberTask, NumberResult> pipeline(config);
+    pipeline.run(
+        [&](NumberTask& task) {
+            if (trace.read == script.count) return false;
+            task.n = trace.read++;
+            script.throw_at("read", task.n);
+            task.bytes = script.bytes(task.n);
+            trace.live += task.bytes;
+            return true;
+        },
+        [](const NumberTask& task) { return task.bytes; },
+        [&](NumberTask& task, NumberResult& result) {
+            if (task.n % 7 == 0) std::this_thread::yield();  // finish out of order
+            script.throw_at("work", task.n);
+            result.n = task.n;
+        },
+        [&](NumberResult& result) {
+            script.throw_at("write", result.n);
+            trace.peak_live = std::max(trace.peak_live, trace.live.load());
+            trace.written.push_back(result.n);
+            trace.live -= script.bytes(result.n);
+        });
+    return pipeline.counts();
+}
+
+std::vector<std::uint64_t> numbers(std::uint64_t count) {
+    std::vector<std::uint64_t> v(count);
+    for (std::uint64_t i = 0; i < count; ++i) v[i] = i;
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("ordered pipeline: writes every chunk in input order at any thread count") {
+    for (const unsigned threads : {1u, 2u, 3u, 16u}) {
+        for (const bool writer_thread : {false, true}) {
+            INFO(threads << " threads, writer thread " << writer_thread);
+            Script script;
+            script.count = 2000;
+            Trace trace;
+            run_script({threads, writer_thread}, script, trace);
+            CHECK(trace.written == numbers(2000));
+        }
+    }
+}
+
+TEST_CASE("ordered pipeline: the bytes in flight stay within the budget") {
+    Script script;
+    script.count = 500;
+    script.bytes = [](std::uint64_t n) { return std::size_t{10} + n % 7; };  // 10..16
+    for (const unsigned threads : {1u, 4u, 32u}) {
+        INFO(threads << " threads");
+        Trace trace;
+        const PipelineCounts counts = run_script({threads, true, 50}, script, trace);
+        CHECK(trace.written == numbers(500));
+        CHECK(counts.peak_bytes <= 50);
+        CHECK(counts.peak_bytes >= 30);  // the budget, not the slots, was the limit
+        // What the test saw includes the chunk the reader holds before admitting it.
+        CHECK(trace.peak_live <= 50 + 16);
+        // Workers start as chunks wait for them: no more than chunks fit in the budget.
+        CHECK(counts.workers <= 5);
+    }
+}
+
+TEST_CASE("ordered pipeline: chunks larger than the budget still run, two at a time") {
+    Script script;
+    script.count = 40;
+    script.bytes = [](std::uint64_t) { return std::size_t{1000}; };
+    Trace trace;
+    const PipelineCounts counts = run_script({8, true, 100}, script, trace);
+    CHECK(trace.written == numbers(40));
+    CHECK(counts.peak_bytes == 2000);
+    CHECK(counts.peak_chunks == 2);
+}
+
+TEST_CASE("ordered pipeline: a short input starts one worker, whatever the thread count") {
+    Script script;
+    script.count = 1;
+    Trace trace;
+    CHECK(run_script({64, true}, script, trace).workers == 1);
+    CHECK(trace.written == numbers(1));
+}
+
+TEST_CASE("ordered pipeline: the first error in input order wins, and everything stops") {
+    for (const unsigned threads : {1u, 2u, 16u}) {
+        for (const bool writer_thread : {false, true}) {
+            for (const char* stage : {"read", "work", "write"}) {
+                INFO(threads << " threads, writer thread " << writer_thread << ", " << stage);
+                Script script;
+                script.count = 100'000;
+                // Two failing chunks: the earlier one is reported.
+                script.throw_at = [stage](const char* at, std::uint64_t n) {
+                    if (std::string(at) == stage && (n == 37 || n == 60))
+                        throw FormatError("chunk " + std::to_string(n));
+                };
+                Trace trace;
+                try {
+                    run_script({threads, writer_thread}, script, trace);
+                    FAIL("no error");
+                } catch (const FormatError& e) {
+                    CHECK(std::string(e.what()) == "chunk 37");
+                }
+                // Everything before the failing chunk is written, in order, and no more.
+                CHECK(trace.written == numbers(37));
+                // The reader stopped soon after: it never read the whole input.
+                CHECK(trace.read < 37 + 2 * 16 + 3);
+            }
+        }
+    }
+}
+
+TEST_CASE("ordered pipeline: running out of memory in any stage is an error, not a hang") {
+    for (const unsigned threads : {1u, 4u, 16u}) {
+        for (const char* stage : {"read", "work", "write"}) {
+            INFO(threads << " threads, " << stage);
+            Script script;
+            script.count = 10'000;
+            script.throw_at = [stage](const char* at, std::uint64_t n) {
+                if (std::string(at) == stage && n == 5) throw std::bad_alloc();
+            };
+            Trace trace;
+            try {
+                run_script({threads, true}, script, trace);
+                FAIL("no error");
+            } catch (const Error& e) {
+                CHECK(std::string(e.what()) == "out of memory");
+            }
+            CHECK(trace.written == numbers(5));
+        }
+    }
+}
+
+TEST_CASE("pipeline: decompression reuses chunk buffers and bounds them by bytes") {
+    // Decoding into an output that cannot take chunks directly, every chunk needs a buffer:
+    // 64 chunks of 1 MiB through 16 threads with 4 MiB allowed in flight.
+    const auto data = test::bf16_weights(64 << 20, 12);
+    CompressOptions o;
+    o.chunk_size = 1 << 20;
+    o.threads = 2;
+    const auto frame = compress_buffer(data, o);
+    SpanInput in(frame);
+    FrameReader reader(in);
+    OrderedPipeline<DecodeTask, Buffer> pipeline({16, true, 4 << 20});
+    std::vector<std::uint8_t> out;
+    std::set<const std::uint8_t*> buffers;
+    pipeline.run([&](DecodeTask& task) { return reader.next(task); },
+                 [](const DecodeTask& task) { return task.header.raw_size; },
+                 [](DecodeTask& task, Buffer& raw) {
+                     raw.resize(task.header.raw_size);
+                     decode_payload(task.payload, task.header, raw);
+                 },
+                 [&](Buffer& raw) {
+                     buffers.insert(raw.data());
+                     out.insert(out.end(), raw.begin(), raw.end());
+                 });
+    CHECK(out == data);
+    CHECK(pipeline.counts().peak_bytes <= std::size_t{4} << 20);
+    CHECK(buffers.size() <= 5);  // the buffers of the slots that were ever in flight
+    CHECK(pipeline.counts().workers <= 5);
 }

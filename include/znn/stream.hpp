@@ -1,5 +1,18 @@
 // Byte sources and sinks the pipeline reads from and writes to. The library never
 // opens files by name on its own; callers hand it one of these.
+//
+// Threads. compress() and decompress() run a reader on the calling thread, workers and a
+// writer on threads of their own (see znn.hpp), and call a stream from these threads:
+//   InputStream   read(), borrow(), remaining(), skip(): the reader only, one call at a time.
+//                 read_at(): workers, concurrently with each other and with the reader's
+//                 calls, so it must not use or move a shared file position.
+//                 Bytes lent by borrow() are read by workers until compress() or
+//                 decompress() returns.
+//   OutputStream  write(), commit(): one call at a time and in output order, from the writer
+//                 thread or, before the first chunk and after the last, the calling thread.
+//                 reserve(): the reader, concurrently with write() and commit(); workers fill
+//                 the reserved bytes (each chunk its own range) before that chunk's commit().
+// A stream is used by one compress() or decompress() call at a time.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +28,7 @@ class InputStream {
   public:
     virtual ~InputStream() = default;
     // Reads up to out.size() bytes; returns how many, 0 only at end of input. Throws IoError.
+    // Reader thread.
     virtual std::size_t read(std::span<std::uint8_t> out) = 0;
     // Inputs already in memory can hand out their bytes without a copy: returns (and
     // consumes) up to `size` bytes that stay valid as long as the input's buffer does,
@@ -27,6 +41,7 @@ class InputStream {
     // remaining() is the count of bytes from the current position to the end, if known;
     // skip() moves past bytes a worker will fetch with read_at(), which is counted from
     // the current position when the input was created and reads exactly out.size() bytes.
+    // remaining() and skip() run on the reader thread; read_at() on workers, concurrently.
     virtual std::optional<std::uint64_t> remaining() const { return std::nullopt; }
     virtual void skip(std::uint64_t) {}
     virtual void read_at(std::uint64_t, std::span<std::uint8_t>) {}
@@ -35,12 +50,14 @@ class InputStream {
 class OutputStream {
   public:
     virtual ~OutputStream() = default;
-    // Writes all of data or throws IoError.
+    // Writes all of data or throws IoError. Writer thread (see above).
     virtual void write(std::span<const std::uint8_t> data) = 0;
     // Outputs in memory can take decoded chunks without a copy: reserve(size) returns
     // where the next `size` not yet reserved bytes of output go, or nullptr (then use
     // write()). Reservations are made in output order; commit(size) then counts the
     // oldest reservation's bytes as written. Only outputs that never mix the two override.
+    // reserve() runs on the reader thread while commit() and write() run on the writer:
+    // they must not share unguarded state (SpanOutput keeps a count for each).
     virtual std::uint8_t* reserve(std::size_t) noexcept { return nullptr; }
     virtual void commit(std::size_t) {}
 };

@@ -3,8 +3,11 @@
 //   znn::compress(in, out, options);     // any bytes -> one .znn frame
 //   znn::decompress(in, out, options);   // one or more concatenated frames -> bytes
 //
-// Both run a chunk pipeline (reader -> workers -> ordered writer) with bounded memory.
-// The compressed bytes depend only on the input and the options, never on `threads`.
+// Both run a chunk pipeline (reader -> workers -> ordered writer). The reader runs on the
+// calling thread; with threads > 1, workers (started as chunks wait for them) and the writer
+// run on threads of their own. Chunks in flight hold at most 256 MiB, whatever the thread
+// count. The compressed bytes depend only on the input and the options, never on
+// `threads`. stream.hpp says which stream calls run on which thread.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +29,8 @@ inline constexpr std::size_t kDefaultChunkSize = std::size_t{256} << 10;
 inline constexpr std::size_t kMinChunkSize = 64;
 inline constexpr std::size_t kMaxChunkSize = std::size_t{64} << 20;
 
-// Called from the writer with the input bytes consumed so far: original bytes for compress,
-// compressed bytes for decompress, so the input's size is the total either way.
+// Called on the writer thread with the input bytes consumed so far: original bytes for
+// compress, compressed bytes for decompress, so the input's size is the total either way.
 using ProgressFn = std::function<void(std::uint64_t bytes_done)>;
 
 struct CompressOptions {

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "common/bytes_io.hpp"
+#include "simd/kernels.hpp"
 
 namespace znn {
 
@@ -29,17 +30,8 @@ std::uint64_t ContentChecksum::digest() const noexcept {
     return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_));
 }
 
-#ifdef ZNN_CHECKSUM_AVX2
-std::uint64_t checksum_bytes_avx2(const std::uint8_t* data,
-                                  std::size_t size) noexcept;  // checksum_avx2.cpp
-#endif
-
 std::uint64_t checksum_bytes(std::span<const std::uint8_t> data) noexcept {
-#ifdef ZNN_CHECKSUM_AVX2
-    static const bool has_avx2 = __builtin_cpu_supports("avx2");
-    if (has_avx2) return checksum_bytes_avx2(data.data(), data.size());
-#endif
-    return XXH3_64bits(data.data(), data.size());
+    return simd::kernels().xxh3(data.data(), data.size());
 }
 
 }  // namespace znn

@@ -3,10 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include "simd/kernels.hpp"
 #include "znn/errors.hpp"
 #include "znn/stream.hpp"
 
@@ -34,22 +31,10 @@ namespace {
 constexpr std::size_t kStreamingCopy = 64 << 10;
 
 void copy_to_output(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
-#if defined(__SSE2__)
     if (n >= kStreamingCopy) {
-        const std::size_t head = (16 - (reinterpret_cast<std::uintptr_t>(dst) & 15)) & 15;
-        std::memcpy(dst, src, head);
-        std::size_t i = head;
-        for (; i + 64 <= n; i += 64) {
-            for (std::size_t k = 0; k < 64; k += 16) {
-                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + k));
-                _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i + k), v);
-            }
-        }
-        std::memcpy(dst + i, src + i, n - i);
-        _mm_sfence();  // order the streamed stores before anything that follows
+        simd::kernels().copy_streaming(dst, src, n);
         return;
     }
-#endif
     std::memcpy(dst, src, n);
 }
 

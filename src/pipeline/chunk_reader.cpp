@@ -117,6 +117,7 @@ void ChunkReader::plan() {
 
 bool ChunkReader::next(ChunkTask& task) {
     if (!planned_) plan();
+    task.fetch_size = 0;
     while (!regions_.empty() && regions_.front().size == 0) regions_.pop_front();
     const bool in_region = !regions_.empty();
     const ChunkSpec spec =

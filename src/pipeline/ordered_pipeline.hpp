@@ -1,222 +1,424 @@
-// The chunk pipeline's skeleton: one producer, N workers, one ordered consumer.
+// The chunk pipeline's skeleton: one reader, N workers, one writer, and the chunks written
+// in the order they were read.
 //
-// The producer (the calling thread) makes tasks in input order. For each task it first
-// pushes a result slot into a bounded queue, then hands the task to the workers. The
-// consumer thread pops slots from that queue, so it sees results in input order without
-// ever sorting, and waits on each slot until its worker fills it. When the queue is full
-// the producer blocks: at most `depth` tasks are in flight, which bounds memory however
-// long the input is. The first exception anywhere wins; it stops every thread and is
-// rethrown to the caller. With one thread everything runs inline, in order.
+// Order. The reader (the calling thread) puts each chunk into a result slot and queues the
+// slot's index in read order. Workers take queued slots oldest first; the writer drains the
+// queue in the same order, waiting for each slot's worker to finish, so it never sorts
+// (pzstd's shape). The slots are allocated once. A written slot goes back on top of a free
+// stack, so the next chunk reuses the buffers of the slot written last: their pages are
+// already mapped, and slots that stay idle keep nothing.
+//
+// Memory. At most `depth` chunks are between reader and writer (2 per thread + 2), and
+// their bytes are bounded too: the reader says what each chunk holds until it is written
+// (its input, if copied, and its result) and waits before admitting one that would take
+// the bytes in flight past the budget (256 MiB by default; one chunk is always admitted,
+// and two when one alone is larger than the budget). Before reading the next chunk it
+// waits for room for one as large as the last, so a run of large chunks cycles through
+// budget / chunk slots, and slots whose buffers would keep more than the budget are
+// emptied. Workers are started as chunks wait for them, up to `threads`, so per-thread
+// scratch memory is held by no more workers than chunks were ever in flight at once (and
+// a 1 KiB input never starts 32 threads).
+//
+// Errors. A worker's error is kept in its slot and raised by the writer when the slot's
+// turn comes, and the reader's error after every chunk read before it is written: the
+// error reported is always the first in input order, whatever the thread count. A writer
+// error, or a thread that cannot start, stops everything at once. Stopping wakes every
+// waiting thread; the first error is rethrown by run() once all threads have joined.
+// std::bad_alloc becomes Error("out of memory") and a failed thread start
+// Error("cannot start a thread: ..."), so the caller reports one line, never terminates.
+//
+// With one thread the reader codes each chunk itself, and the writer either runs inline
+// too or (`writer_thread`) on a thread of its own, kOverlapDepth chunks behind.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
-#include <deque>
+#include <cstddef>
+#include <cstdint>
 #include <exception>
-#include <memory>
 #include <mutex>
-#include <optional>
+#include <new>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "znn/errors.hpp"
+
 namespace znn {
 
-// A blocking FIFO with an optional capacity. close() lets consumers drain and then stop;
-// abort() releases everyone at once. A producer that finds the queue full sleeps until it
-// is half empty, so it wakes once per several items instead of once per item.
-template <class T>
-class BlockingQueue {
-  public:
-    explicit BlockingQueue(std::size_t capacity = SIZE_MAX)
-        : capacity_(capacity), refill_at_(capacity / 2) {}
-
-    bool push(T item) {
-        std::unique_lock lock(mutex_);
-        if (items_.size() >= capacity_) {
-            not_full_.wait(lock, [&] { return aborted_ || items_.size() <= refill_at_; });
-        }
-        if (aborted_) return false;
-        items_.push_back(std::move(item));
-        not_empty_.notify_one();
-        return true;
-    }
-
-    std::optional<T> pop() {
-        std::unique_lock lock(mutex_);
-        not_empty_.wait(lock, [&] { return aborted_ || closed_ || !items_.empty(); });
-        if (aborted_ || items_.empty()) return std::nullopt;
-        T item = std::move(items_.front());
-        items_.pop_front();
-        if (items_.size() == refill_at_) not_full_.notify_one();
-        return item;
-    }
-
-    void close() {
-        std::lock_guard lock(mutex_);
-        closed_ = true;
-        not_empty_.notify_all();
-    }
-
-    void abort() {
-        std::lock_guard lock(mutex_);
-        aborted_ = true;
-        not_empty_.notify_all();
-        not_full_.notify_all();
-    }
-
-  private:
-    std::mutex mutex_;
-    std::condition_variable not_empty_;
-    std::condition_variable not_full_;
-    std::deque<T> items_;
-    std::size_t capacity_;
-    std::size_t refill_at_;
-    bool closed_ = false;
-    bool aborted_ = false;
-};
-
-// Keeps the first error and tells everyone to stop.
-class ErrorHolder {
-  public:
-    void set(std::exception_ptr error) {
-        std::lock_guard lock(mutex_);
-        if (!error_) error_ = std::move(error);
-    }
-    bool failed() {
-        std::lock_guard lock(mutex_);
-        return error_ != nullptr;
-    }
-    void rethrow() {
-        if (error_) std::rethrow_exception(error_);
-    }
-
-  private:
-    std::mutex mutex_;
-    std::exception_ptr error_;
-};
-
-// One coding thread with the consumer on a thread of its own: the calling thread
-// produces and works, the consumer writes behind it, at most kOverlapDepth results back.
-// Writing a decompressed file is as much kernel time as decoding it is user time, and
-// zstd overlaps the two the same way (its asynchronous I/O).
+inline constexpr std::size_t kDefaultMemoryBudget = std::size_t{256} << 20;
+// Chunks between the coding thread and the writer thread when there is one coding thread.
 inline constexpr std::size_t kOverlapDepth = 4;
 
-template <class Task, class Result, class Produce, class Work, class Consume>
-void run_overlapped(Produce& produce, Work& work, Consume& consume) {
-    BlockingQueue<Result> done(kOverlapDepth);
-    ErrorHolder errors;
-    std::thread writer([&] {
-        try {
-            while (auto result = done.pop()) consume(*result);
-        } catch (...) {
-            errors.set(std::current_exception());
-            done.abort();
-        }
-    });
-    try {
+struct PipelineConfig {
+    unsigned threads = 1;        // coding threads; 1: the reader codes
+    bool writer_thread = false;  // with one thread: write from a thread of its own
+    std::size_t memory_budget = kDefaultMemoryBudget;
+};
+
+// What a run saw, for tests and tuning.
+struct PipelineCounts {
+    std::size_t peak_bytes = 0;   // most bytes admitted and not yet written
+    std::size_t peak_chunks = 0;  // most chunks admitted and not yet written
+    unsigned workers = 0;         // worker threads started
+};
+
+template <class Task, class Result>
+class OrderedPipeline {
+  public:
+    explicit OrderedPipeline(const PipelineConfig& config);
+    OrderedPipeline(const OrderedPipeline&) = delete;
+    OrderedPipeline& operator=(const OrderedPipeline&) = delete;
+
+    // Runs once. On the calling thread, read(Task&) -> bool fills the next task (false: no
+    // more) and cost(const Task&) -> size_t says how many bytes it holds until written;
+    // work(Task&, Result&) codes it on a worker; write(Result&) takes the results in input
+    // order on the writer. Rethrows the first error (see above).
+    template <class Read, class Cost, class Work, class Write>
+    void run(Read&& read, Cost&& cost, Work&& work, Write&& write);
+
+    PipelineCounts counts() const noexcept { return counts_; }
+
+  private:
+    struct Slot {
         Task task;
-        while (!errors.failed() && produce(task)) {
-            if (!done.push(work(task))) break;
-        }
-    } catch (...) {
-        errors.set(std::current_exception());
-        done.abort();
+        Result result;
+        std::exception_ptr error;
+        std::uint64_t seq = 0;  // the chunk's number in input order
+        std::size_t cost = 0;   // bytes admitted for it
+        std::size_t held = 0;   // bytes its buffers grew to, by the largest cost it took
+        bool done = false;
+    };
+
+    template <class Read, class Work, class Write>
+    void run_inline(Read& read, Work& work, Write& write);
+    template <class Read, class Cost, class Work>
+    void feed(Read& read, Cost& cost, Work& work);
+    template <class Work>
+    void serve(Work& work);
+    template <class Write>
+    void drain(Write& write);
+
+    bool has_room(std::size_t slots, std::size_t bytes) const noexcept;
+    void wait_for_room(std::unique_lock<std::mutex>& lock, std::size_t slots, std::size_t bytes);
+    void trim_free_slots(std::size_t limit);
+    void release_slot(std::uint32_t s);
+    void fail(std::exception_ptr error);
+    void end_input();
+    void rethrow() const;
+    template <class F>
+    static std::jthread start_thread(F&& body);
+
+    const unsigned threads_;
+    const bool writer_thread_;
+    const std::size_t budget_;
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> ring_;  // the slot of chunk n at ring_[n % size]
+    std::vector<std::uint32_t> free_;  // free slots, the one written last on top
+    std::size_t refill_ = 1;           // free slots a reader waiting for one waits for
+
+    std::mutex mutex_;
+    std::condition_variable reader_cv_;
+    std::condition_variable worker_cv_;
+    std::condition_variable writer_cv_;
+    std::uint64_t read_seq_ = 0;   // chunks admitted
+    std::uint64_t work_seq_ = 0;   // chunks taken by workers
+    std::uint64_t write_seq_ = 0;  // chunks written
+    std::size_t bytes_in_flight_ = 0;
+    std::size_t bytes_held_ = 0;
+    unsigned busy_ = 0;          // workers coding a chunk
+    bool reader_waits_ = false;  // for has_room(reader_wants_...)
+    std::size_t reader_wants_slots_ = 0;
+    std::size_t reader_wants_bytes_ = 0;
+    bool input_done_ = false;
+    bool stopped_ = false;
+    std::exception_ptr error_;        // the first error; stops everything
+    std::exception_ptr input_error_;  // the reader's, raised after the chunks before it
+    PipelineCounts counts_;
+    std::vector<std::jthread> workers_;
+};
+
+template <class Task, class Result>
+OrderedPipeline<Task, Result>::OrderedPipeline(const PipelineConfig& config)
+    : threads_(std::max(1u, config.threads)),
+      writer_thread_(config.writer_thread || config.threads > 1),
+      budget_(config.memory_budget) {
+    std::size_t depth = 1;
+    if (threads_ > 1) {
+        depth = 2 * std::size_t{threads_} + 2;
+    } else if (writer_thread_) {
+        depth = kOverlapDepth;
     }
-    done.close();
-    writer.join();
-    errors.rethrow();
+    slots_.resize(depth);
+    ring_.resize(depth);
+    free_.reserve(depth);
+    for (std::size_t i = depth; i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
+    refill_ = depth - depth / 2;
+    // Starting a worker must not be followed by anything that can throw.
+    workers_.reserve(threads_ > 1 ? threads_ : 0);
 }
 
-// produce(Task&) -> bool fills the next task (false: no more);
-// work(Task&) -> Result runs on a worker; consume(Result&) runs in input order.
-// With one thread, everything runs on the calling thread unless `overlap_consume`, which
-// moves consume() to a thread of its own (run_overlapped).
-template <class Task, class Result, class Produce, class Work, class Consume>
-void run_ordered(unsigned threads, Produce&& produce, Work&& work, Consume&& consume,
-                 bool overlap_consume = false) {
-    if (threads <= 1 && overlap_consume) {
-        run_overlapped<Task, Result>(produce, work, consume);
-        return;
-    }
-    if (threads <= 1) {
-        Task task;
-        while (produce(task)) {
-            Result result = work(task);
-            consume(result);
-        }
-        return;
-    }
-
-    struct Slot {
-        std::mutex mutex;
-        std::condition_variable ready_cv;
-        bool ready = false;
-        std::optional<Result> result;
-        std::exception_ptr error;
-    };
-    struct Job {
-        Task task;
-        std::shared_ptr<Slot> slot;
-    };
-    BlockingQueue<std::shared_ptr<Slot>> in_order(2 * threads + 2);
-    BlockingQueue<Job> jobs;
-    ErrorHolder errors;
-    // The job queue is never aborted, only closed: every slot the consumer may be waiting
-    // on belongs to a queued job, so workers must drain them (skipping the work) to release it.
-    auto stop_all = [&](std::exception_ptr e) {
-        errors.set(std::move(e));
-        in_order.abort();
-    };
-
-    std::vector<std::thread> workers;
-    for (unsigned i = 0; i < threads; ++i) {
-        workers.emplace_back([&] {
-            while (auto job = jobs.pop()) {
-                std::optional<Result> result;
-                std::exception_ptr error;
-                if (!errors.failed()) {
-                    try {
-                        result.emplace(work(job->task));
-                    } catch (...) {
-                        error = std::current_exception();
-                    }
-                }
-                std::lock_guard lock(job->slot->mutex);
-                job->slot->result = std::move(result);
-                job->slot->error = error;
-                job->slot->ready = true;
-                job->slot->ready_cv.notify_one();
-            }
-        });
-    }
-    std::thread writer([&] {
-        try {
-            while (auto slot = in_order.pop()) {
-                std::unique_lock lock((*slot)->mutex);
-                (*slot)->ready_cv.wait(lock, [&] { return (*slot)->ready; });
-                if ((*slot)->error) std::rethrow_exception((*slot)->error);
-                if (!(*slot)->result) break;  // skipped after another thread failed
-                consume(*(*slot)->result);
-            }
-        } catch (...) {
-            stop_all(std::current_exception());
-        }
-    });
-
+template <class Task, class Result>
+template <class Read, class Cost, class Work, class Write>
+void OrderedPipeline<Task, Result>::run(Read&& read, Cost&& cost, Work&& work, Write&& write) {
     try {
-        while (!errors.failed()) {
-            Job job{Task{}, std::make_shared<Slot>()};
-            if (!produce(job.task)) break;
-            if (!in_order.push(job.slot)) break;
-            jobs.push(std::move(job));
+        if (!writer_thread_) {
+            run_inline(read, work, write);
+            return;
         }
-    } catch (...) {
-        stop_all(std::current_exception());
+        std::jthread writer;
+        try {
+            writer = start_thread([&] { drain(write); });
+            feed(read, cost, work);
+        } catch (...) {
+            fail(std::current_exception());
+        }
+        end_input();
+        if (writer.joinable()) writer.join();
+        workers_.clear();  // joins: every worker returns once input ended or the run stopped
+        rethrow();
+    } catch (const std::bad_alloc&) {
+        throw Error("out of memory");
     }
-    in_order.close();
-    jobs.close();
-    writer.join();
-    for (auto& w : workers) w.join();
-    errors.rethrow();
+}
+
+template <class Task, class Result>
+template <class Read, class Work, class Write>
+void OrderedPipeline<Task, Result>::run_inline(Read& read, Work& work, Write& write) {
+    Slot& slot = slots_[0];
+    while (read(slot.task)) {
+        work(slot.task, slot.result);
+        write(slot.result);
+        counts_.peak_chunks = 1;
+    }
+}
+
+// The reader: takes a free slot, reads a chunk into it, waits until the budget admits it,
+// then queues it for the workers (or, with one thread, codes it).
+template <class Task, class Result>
+template <class Read, class Cost, class Work>
+void OrderedPipeline<Task, Result>::feed(Read& read, Cost& cost, Work& work) {
+    const std::size_t depth = slots_.size();
+    std::size_t expected = 0;  // the last chunk's cost, as a guess at the next one's
+    for (;;) {
+        std::uint32_t s = 0;
+        {
+            // Wait for room for a chunk like the last one before reading the next, so the
+            // slot taken is the one written last, its buffers already the right size.
+            // Without a free slot, wait for several, to wake once per few chunks written.
+            std::unique_lock lock(mutex_);
+            wait_for_room(lock, free_.empty() ? refill_ : 1, expected);
+            if (stopped_) return;
+            s = free_.back();
+            free_.pop_back();
+        }
+        Slot& slot = slots_[s];
+        std::size_t bytes = 0;
+        try {
+            if (!read(slot.task)) {
+                release_slot(s);
+                return;
+            }
+            bytes = cost(slot.task);
+        } catch (...) {
+            release_slot(s);
+            const std::lock_guard lock(mutex_);
+            input_error_ = std::current_exception();
+            return;
+        }
+        expected = bytes;
+        bool start_worker = false;
+        {
+            std::unique_lock lock(mutex_);
+            wait_for_room(lock, 0, bytes);
+            if (stopped_) {
+                free_.push_back(s);
+                return;
+            }
+            slot.cost = bytes;
+            slot.seq = read_seq_;
+            slot.done = false;
+            slot.error = nullptr;
+            if (bytes > slot.held) {
+                bytes_held_ += bytes - slot.held;
+                slot.held = bytes;
+            }
+            trim_free_slots(std::max(budget_, 2 * bytes));
+            bytes_in_flight_ += bytes;
+            ring_[read_seq_ % depth] = s;
+            ++read_seq_;
+            counts_.peak_bytes = std::max(counts_.peak_bytes, bytes_in_flight_);
+            counts_.peak_chunks =
+                std::max(counts_.peak_chunks, static_cast<std::size_t>(read_seq_ - write_seq_));
+            if (threads_ > 1) {
+                // A new worker only when the chunks waiting outnumber the idle workers.
+                const std::uint64_t waiting = read_seq_ - work_seq_;
+                start_worker = counts_.workers < threads_ && waiting > counts_.workers - busy_;
+                if (start_worker) ++counts_.workers;
+            }
+        }
+        if (threads_ > 1) {
+            if (start_worker) {
+                try {
+                    workers_.push_back(start_thread([this, &work] { serve(work); }));
+                } catch (...) {
+                    fail(std::current_exception());
+                    return;
+                }
+            }
+            worker_cv_.notify_one();
+            continue;
+        }
+        // One thread: code the chunk here; the writer thread writes it.
+        try {
+            work(slot.task, slot.result);
+        } catch (...) {
+            slot.error = std::current_exception();
+        }
+        const std::lock_guard lock(mutex_);
+        slot.done = true;
+        if (slot.seq == write_seq_) writer_cv_.notify_one();
+    }
+}
+
+// A worker: codes queued chunks oldest first until the input ends or the run stops.
+template <class Task, class Result>
+template <class Work>
+void OrderedPipeline<Task, Result>::serve(Work& work) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        worker_cv_.wait(lock, [&] { return stopped_ || work_seq_ < read_seq_ || input_done_; });
+        if (stopped_ || work_seq_ == read_seq_) return;
+        Slot& slot = slots_[ring_[work_seq_ % slots_.size()]];
+        ++work_seq_;
+        ++busy_;
+        lock.unlock();
+        try {
+            work(slot.task, slot.result);
+        } catch (...) {
+            slot.error = std::current_exception();
+        }
+        lock.lock();
+        --busy_;
+        slot.done = true;
+        if (slot.seq == write_seq_) writer_cv_.notify_one();
+    }
+}
+
+// The writer: takes the chunks in input order as their workers finish them.
+template <class Task, class Result>
+template <class Write>
+void OrderedPipeline<Task, Result>::drain(Write& write) {
+    const std::size_t depth = slots_.size();
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        writer_cv_.wait(lock, [&] {
+            return stopped_ || (input_done_ && write_seq_ == read_seq_) ||
+                   (write_seq_ < read_seq_ && slots_[ring_[write_seq_ % depth]].done);
+        });
+        if (stopped_) return;
+        const std::uint32_t s = ring_[write_seq_ % depth];
+        if (write_seq_ == read_seq_) {  // everything read is written
+            if (input_error_) {
+                lock.unlock();
+                fail(input_error_);
+            }
+            return;
+        }
+        lock.unlock();
+        try {
+            if (slots_[s].error) std::rethrow_exception(slots_[s].error);
+            write(slots_[s].result);
+        } catch (...) {
+            fail(std::current_exception());
+            return;
+        }
+        lock.lock();
+        ++write_seq_;
+        bytes_in_flight_ -= slots_[s].cost;
+        free_.push_back(s);
+        // Wake the reader only once what it waits for is there.
+        if (reader_waits_ && has_room(reader_wants_slots_, reader_wants_bytes_)) {
+            reader_waits_ = false;
+            reader_cv_.notify_one();
+        }
+    }
+}
+
+// Whether `slots` slots are free and the budget admits a chunk of `bytes`: always when
+// nothing is in flight, and two chunks of any size.
+template <class Task, class Result>
+bool OrderedPipeline<Task, Result>::has_room(std::size_t slots, std::size_t bytes) const noexcept {
+    return free_.size() >= slots &&
+           (bytes_in_flight_ == 0 || bytes_in_flight_ + bytes <= std::max(budget_, 2 * bytes));
+}
+
+template <class Task, class Result>
+void OrderedPipeline<Task, Result>::wait_for_room(std::unique_lock<std::mutex>& lock,
+                                                  std::size_t slots, std::size_t bytes) {
+    if (stopped_ || has_room(slots, bytes)) return;
+    reader_wants_slots_ = slots;
+    reader_wants_bytes_ = bytes;
+    reader_waits_ = true;
+    reader_cv_.wait(lock, [&] { return stopped_ || has_room(slots, bytes); });
+    reader_waits_ = false;
+}
+
+// Empties free slots, the longest unused first, until the buffers kept fit `limit`.
+template <class Task, class Result>
+void OrderedPipeline<Task, Result>::trim_free_slots(std::size_t limit) {
+    for (std::size_t i = 0; i < free_.size() && bytes_held_ > limit; ++i) {
+        Slot& slot = slots_[free_[i]];
+        if (slot.held == 0) continue;
+        slot.task = Task{};
+        slot.result = Result{};
+        bytes_held_ -= slot.held;
+        slot.held = 0;
+    }
+}
+
+template <class Task, class Result>
+void OrderedPipeline<Task, Result>::release_slot(std::uint32_t s) {
+    const std::lock_guard lock(mutex_);
+    free_.push_back(s);
+}
+
+template <class Task, class Result>
+void OrderedPipeline<Task, Result>::fail(std::exception_ptr error) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (!error_) error_ = std::move(error);
+        stopped_ = true;
+    }
+    reader_cv_.notify_all();
+    worker_cv_.notify_all();
+    writer_cv_.notify_all();
+}
+
+template <class Task, class Result>
+void OrderedPipeline<Task, Result>::end_input() {
+    {
+        const std::lock_guard lock(mutex_);
+        input_done_ = true;
+    }
+    worker_cv_.notify_all();
+    writer_cv_.notify_all();
+}
+
+template <class Task, class Result>
+void OrderedPipeline<Task, Result>::rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+}
+
+template <class Task, class Result>
+template <class F>
+std::jthread OrderedPipeline<Task, Result>::start_thread(F&& body) {
+    try {
+        return std::jthread(std::forward<F>(body));
+    } catch (const std::system_error& e) {
+        throw Error("cannot start a thread: " + e.code().message());
+    }
 }
 
 }  // namespace znn

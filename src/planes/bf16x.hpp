@@ -7,23 +7,16 @@
 // file codes 0.6 points smaller.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "simd/kernels.hpp"
+
 namespace znn {
 
-// Bytes that k elements' 7-bit parts pack into.
-inline std::size_t packed7_size(std::size_t elements) noexcept {
-    return (7 * elements + 7) / 8;
-}
+// Bytes that k elements' 7-bit parts pack into. The split and join are simd kernels.
+using simd::packed7_size;
 
-// Splits k elements (all fitting bf16x) into sym[k] and packed[packed7_size(k)].
-void split_bf16x(const std::uint8_t* src, std::size_t k, std::uint8_t* sym,
-                 std::uint8_t* packed) noexcept;
-// The inverse of split_bf16x.
-void join_bf16x(const std::uint8_t* sym, const std::uint8_t* packed, std::size_t k,
-                std::uint8_t* dst) noexcept;
 // True when the unused high bits of the packed part's last byte are zero, as written.
 bool bf16x_padding_clear(const std::uint8_t* packed, std::size_t elements) noexcept;
 

@@ -8,18 +8,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "simd/kernels.hpp"
+
 namespace znn {
 
-inline std::size_t packed_signs_size(std::size_t elements) noexcept {
-    return (elements + 7) / 8;
-}
+// Bytes that k signs pack into. The split and join are simd kernels.
+using simd::packed_signs_size;
 
-void split_fp8(const std::uint8_t* src, std::size_t k, std::uint8_t* magnitudes,
-               std::uint8_t* signs) noexcept;
-void join_fp8(const std::uint8_t* magnitudes, const std::uint8_t* signs, std::size_t k,
-              std::uint8_t* dst) noexcept;
 // True when every magnitude has bit 7 clear and the sign plane's unused high bits are
-// zero, as split_fp8 writes them (join_fp8 would silently drop either).
+// zero, as the split writes them (the join would silently drop either).
 bool fp8_planes_clear(const std::uint8_t* magnitudes, const std::uint8_t* signs,
                       std::size_t elements) noexcept;
 

@@ -3,12 +3,9 @@
 #include <algorithm>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
-
 #include "common/bytes_io.hpp"
 #include "entropy/histogram.hpp"
+#include "simd/kernels.hpp"
 
 namespace znn {
 
@@ -112,104 +109,13 @@ SymbolSet<Bins> known_set(const std::array<std::uint32_t, Bins>& counts) noexcep
     return known;
 }
 
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-#define ZNN_SAMPLED_COUNTS_AVX2 1
-
-// A set of byte values as shuffle tables: for low nibble l, rows_low[l] has bit h set when
-// the byte h << 4 | l is in the set (h < 8), rows_high[l] the same for h - 8.
-struct ShuffleSet {
-    std::array<std::uint8_t, 16> rows_low{};
-    std::array<std::uint8_t, 16> rows_high{};
-};
-
-void add(ShuffleSet& t, unsigned s) noexcept {
-    auto& rows = s < 128 ? t.rows_low : t.rows_high;
-    rows[s & 15] = static_cast<std::uint8_t>(rows[s & 15] | (1u << ((s >> 4) & 7)));
-}
-
-ShuffleSet shuffle_set(const bool* set) noexcept {
-    ShuffleSet t;
+// A known set as the membership scans read it.
+simd::ByteSet byte_set(const bool* known) noexcept {
+    simd::ByteSet set;
     for (unsigned s = 0; s < 256; ++s)
-        if (set[s]) add(t, s);
-    return t;
+        if (known[s]) set.add(s);
+    return set;
 }
-
-struct ShuffleRegs {
-    __m256i rows_low;
-    __m256i rows_high;
-};
-
-__attribute__((target("avx2"))) inline ShuffleRegs load_set(const ShuffleSet& set) noexcept {
-    return {_mm256_broadcastsi128_si256(
-                _mm_loadu_si128(reinterpret_cast<const __m128i*>(set.rows_low.data()))),
-            _mm256_broadcastsi128_si256(
-                _mm_loadu_si128(reinterpret_cast<const __m128i*>(set.rows_high.data())))};
-}
-
-// Per byte of sym: non-zero when it is in the set.
-__attribute__((target("avx2"), always_inline)) inline __m256i members(const ShuffleRegs& set,
-                                                                      __m256i sym) noexcept {
-    const __m256i bit_of =
-        _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16,
-                         32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
-    const __m256i low = _mm256_and_si256(sym, nibble);
-    const __m256i high = _mm256_and_si256(_mm256_srli_epi16(sym, 4), nibble);
-    const __m256i row = _mm256_blendv_epi8(_mm256_shuffle_epi8(set.rows_low, low),
-                                           _mm256_shuffle_epi8(set.rows_high, low),
-                                           _mm256_cmpgt_epi8(high, _mm256_set1_epi8(7)));
-    return _mm256_and_si256(row, _mm256_shuffle_epi8(bit_of, high));
-}
-
-// Checks elements from begin on, 32 at a time, as far as whole steps reach before end;
-// returns where it stopped: at the first step with a symbol not in the set, or past the
-// last whole step. `clear` holds the symbols with bit 14 clear by their low 8 bits, `set`
-// those with it set.
-__attribute__((target("avx2"))) std::size_t check_elements_avx2(const std::uint8_t* src,
-                                                                std::size_t begin, std::size_t end,
-                                                                const ShuffleSet& clear,
-                                                                const ShuffleSet& set) noexcept {
-    const ShuffleRegs without = load_set(clear);
-    const ShuffleRegs with = load_set(set);
-    const __m256i byte = _mm256_set1_epi16(0xFF);
-    const __m256i one = _mm256_set1_epi16(1);
-    std::size_t i = begin;
-    for (; i + 32 <= end; i += 32) {
-        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * i));
-        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * i + 32));
-        // 32 symbols' low 8 bits and their bit 14, in an order packus chooses: membership
-        // does not care.
-        const __m256i low8 = _mm256_packus_epi16(_mm256_and_si256(_mm256_srli_epi16(a, 6), byte),
-                                                 _mm256_and_si256(_mm256_srli_epi16(b, 6), byte));
-        const __m256i bit14 = _mm256_packus_epi16(_mm256_and_si256(_mm256_srli_epi16(a, 14), one),
-                                                  _mm256_and_si256(_mm256_srli_epi16(b, 14), one));
-        const __m256i hit = _mm256_blendv_epi8(members(without, low8), members(with, low8),
-                                               _mm256_cmpeq_epi8(bit14, _mm256_set1_epi8(1)));
-        const __m256i missing = _mm256_cmpeq_epi8(hit, _mm256_setzero_si256());
-        if (!_mm256_testz_si256(missing, missing)) break;
-    }
-    return i;
-}
-
-// The same for a byte plane and one set.
-__attribute__((target("avx2"))) std::size_t check_bytes_avx2(const std::uint8_t* p,
-                                                             std::size_t begin, std::size_t end,
-                                                             const ShuffleSet& known) noexcept {
-    const ShuffleRegs set = load_set(known);
-    std::size_t i = begin;
-    for (; i + 32 <= end; i += 32) {
-        const __m256i sym = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-        const __m256i missing = _mm256_cmpeq_epi8(members(set, sym), _mm256_setzero_si256());
-        if (!_mm256_testz_si256(missing, missing)) break;
-    }
-    return i;
-}
-
-bool has_avx2() noexcept {
-    static const bool yes = __builtin_cpu_supports("avx2");
-    return yes;
-}
-#endif
 
 }  // namespace
 
@@ -218,24 +124,15 @@ Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept {
     if (k >= kSampledCountsMin) {
         SymbolSet<kElementBins> known = known_set(counts);
         SymbolSet<kElementBins> extra{};
-#if defined(ZNN_SAMPLED_COUNTS_AVX2)
-        ShuffleSet clear = shuffle_set(known.data());
-        ShuffleSet set = shuffle_set(known.data() + 256);
-#endif
+        // Symbols with bit 8 clear by their low 8 bits, and those with it set.
+        simd::ByteSet clear = byte_set(known.data());
+        simd::ByteSet set = byte_set(known.data() + 256);
+        const auto scan = simd::kernels().scan_known_elements;
         find_missed_symbols(
             k, known, extra,
-            [&](std::size_t i, [[maybe_unused]] std::size_t end) {
-#if defined(ZNN_SAMPLED_COUNTS_AVX2)
-                if (has_avx2()) return check_elements_avx2(src, i, end, clear, set);
-#endif
-                return i;
-            },
+            [&](std::size_t i, std::size_t end) { return scan(src, i, end, clear, set); },
             [src](std::size_t i) { return element_symbol(load_le<std::uint16_t>(src + 2 * i)); },
-            [&]([[maybe_unused]] unsigned s) {
-#if defined(ZNN_SAMPLED_COUNTS_AVX2)
-                add(s < 256 ? clear : set, s & 0xFF);
-#endif
-            });
+            [&](unsigned s) { (s < 256 ? clear : set).add(s & 0xFF); });
         scale(counts, extra, k);
     }
     Bf16Counts out;
@@ -260,23 +157,11 @@ Histogram count_bytes_sampled(std::span<const std::uint8_t> plane) {
     Histogram counts = count_symbols(sample);
     SymbolSet<256> known = known_set(counts);
     SymbolSet<256> extra{};
-#if defined(ZNN_SAMPLED_COUNTS_AVX2)
-    ShuffleSet set = shuffle_set(known.data());
-#endif
+    simd::ByteSet set = byte_set(known.data());
+    const auto scan = simd::kernels().scan_known_bytes;
     find_missed_symbols(
-        n, known, extra,
-        [&](std::size_t i, [[maybe_unused]] std::size_t end) {
-#if defined(ZNN_SAMPLED_COUNTS_AVX2)
-            if (has_avx2()) return check_bytes_avx2(p, i, end, set);
-#endif
-            return i;
-        },
-        [p](std::size_t i) { return unsigned{p[i]}; },
-        [&]([[maybe_unused]] unsigned s) {
-#if defined(ZNN_SAMPLED_COUNTS_AVX2)
-            add(set, s);
-#endif
-        });
+        n, known, extra, [&](std::size_t i, std::size_t end) { return scan(p, i, end, set); },
+        [p](std::size_t i) { return unsigned{p[i]}; }, [&](unsigned s) { set.add(s); });
     scale(counts, extra, n);
     return counts;
 }

@@ -1,0 +1,39 @@
+// The compressor's writer: appends coded chunk blocks to the output in input order,
+// keeping each one's seek entry and checksum, and closes the frame with the seek table and
+// footer. Runs on the pipeline's writer thread.
+#pragma once
+
+#include <vector>
+
+#include "common/buffer.hpp"
+#include "format/checksum.hpp"
+#include "format/frame.hpp"
+#include "znn/znn.hpp"
+
+namespace znn {
+
+// One chunk as a worker coded it.
+struct EncodedChunk {
+    Buffer block;
+    std::uint64_t raw_size = 0;
+    std::uint64_t checksum = 0;
+};
+
+class FrameWriter {
+  public:
+    // Writes the frame header. Throws IoError.
+    FrameWriter(OutputStream& out, const ProgressFn& progress);
+    // Appends one chunk block and reports the input bytes coded so far. Throws IoError.
+    void write(const EncodedChunk& chunk);
+    // Writes the seek table and footer; returns the frame's sizes. Throws IoError.
+    Stats finish();
+
+  private:
+    OutputStream& out_;
+    const ProgressFn& progress_;
+    Stats stats_;
+    std::vector<SeekEntry> seek_;
+    ContentChecksum content_;
+};
+
+}  // namespace znn

@@ -1,0 +1,122 @@
+// The byte-shuffling kernels behind splitting and joining planes, the sampled statistics'
+// membership scans and the chunk checksum, as one table of function pointers per
+// instruction-set level.
+//
+// Each level lives in a translation unit of its own (kernels_<level>.cpp), compiled with
+// that level's -m flags, so no other code is ever built for a CPU feature it may lack.
+// kernels_scalar.cpp is the reference: every other level must give the same bytes for the
+// same input (tests/test_simd.cpp checks each level the host can run against it). A level
+// specialises only the kernels it speeds up and takes the others from the level below;
+// its vector loops hand their tails to the level below as well.
+//
+// kernels() picks the table once, from the CPU's features: the highest level it has, or
+// the one named by the environment variable ZNN_FORCE_ISA (scalar, sse2, ssse3, avx2) if
+// the CPU has it. A name it does not know, or a level the CPU lacks, is reported on stderr
+// and then ignored (the best level the CPU has is used), so a script that sets it for one
+// machine still runs on another. Callers hold no CPU checks of their own: they call through
+// the table once per chunk or plane, never per element.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace znn::simd {
+
+enum class Isa : std::uint8_t { scalar, sse2, ssse3, avx2 };
+inline constexpr std::array<Isa, 4> kIsas = {Isa::scalar, Isa::sse2, Isa::ssse3, Isa::avx2};
+
+// "scalar", "sse2", "ssse3" or "avx2": the names ZNN_FORCE_ISA takes.
+std::string_view isa_name(Isa isa) noexcept;
+
+// Bytes that k elements' 7-bit parts pack into (bf16x's plane 1), and k signs (fp8's).
+constexpr std::size_t packed7_size(std::size_t elements) noexcept {
+    return (7 * elements + 7) / 8;
+}
+constexpr std::size_t packed_signs_size(std::size_t elements) noexcept {
+    return (elements + 7) / 8;
+}
+
+// A set of byte values in the form a byte shuffle can look up: for low nibble l,
+// rows_low[l] has bit h set when the byte h << 4 | l is in the set (h < 8), rows_high[l]
+// the same for h - 8.
+struct ByteSet {
+    std::array<std::uint8_t, 16> rows_low{};
+    std::array<std::uint8_t, 16> rows_high{};
+
+    void add(unsigned s) noexcept {
+        auto& rows = s < 128 ? rows_low : rows_high;
+        rows[s & 15] = static_cast<std::uint8_t>(rows[s & 15] | (1u << ((s >> 4) & 7)));
+    }
+    bool contains(unsigned s) const noexcept {
+        const auto& rows = s < 128 ? rows_low : rows_high;
+        return ((rows[s & 15] >> ((s >> 4) & 7)) & 1) != 0;
+    }
+};
+
+// The kernels. k counts elements; every output holds exactly what its comment says, so
+// the bytes never depend on the level.
+struct Kernels {
+    Isa isa = Isa::scalar;
+
+    // BF16 s|eeeeeeee|mmmmmmm (2k bytes) -> e[k] the exponent, sm[k] sign << 7 | mantissa.
+    void (*split_bf16)(const std::uint8_t* src, std::size_t k, std::uint8_t* e,
+                       std::uint8_t* sm) noexcept = nullptr;
+    void (*join_bf16)(const std::uint8_t* e, const std::uint8_t* sm, std::size_t k,
+                      std::uint8_t* dst) noexcept = nullptr;
+
+    // bf16x (see planes/bf16x.hpp): sym[k] = (v >> 6) & 0xFF; packed[packed7_size(k)] the
+    // other 7 bits, sign << 6 | mantissa 5..0, element i at bit 7i, the last byte's unused
+    // bits zero. Every element must have exponent bit 7 clear.
+    void (*split_bf16x)(const std::uint8_t* src, std::size_t k, std::uint8_t* sym,
+                        std::uint8_t* packed) noexcept = nullptr;
+    void (*join_bf16x)(const std::uint8_t* sym, const std::uint8_t* packed, std::size_t k,
+                       std::uint8_t* dst) noexcept = nullptr;
+
+    // Two-byte elements: lo[k] gets the low bytes, hi[k] the high ones.
+    void (*split_pairs)(const std::uint8_t* src, std::size_t k, std::uint8_t* lo,
+                        std::uint8_t* hi) noexcept = nullptr;
+    void (*join_pairs)(const std::uint8_t* lo, const std::uint8_t* hi, std::size_t k,
+                       std::uint8_t* dst) noexcept = nullptr;
+
+    // FP32 s|e8|m23 -> p[0] exponent, p[1] sign << 7 | m[22:16], p[2] m[15:8], p[3] m[7:0].
+    void (*split_fp32)(const std::uint8_t* src, std::size_t k,
+                       std::uint8_t* const* p) noexcept = nullptr;
+    void (*join_fp32)(const std::uint8_t* const* p, std::size_t k,
+                      std::uint8_t* dst) noexcept = nullptr;
+
+    // FP8: magnitudes[k] = byte & 0x7F; signs[packed_signs_size(k)], element i in bit i % 8
+    // of byte i / 8, the last byte's unused bits zero. join expects magnitudes with bit 7
+    // clear, as split writes them.
+    void (*split_fp8)(const std::uint8_t* src, std::size_t k, std::uint8_t* magnitudes,
+                      std::uint8_t* signs) noexcept = nullptr;
+    void (*join_fp8)(const std::uint8_t* magnitudes, const std::uint8_t* signs, std::size_t k,
+                     std::uint8_t* dst) noexcept = nullptr;
+
+    // Membership scans for sampled statistics. From `begin`, in steps of 32 while a whole
+    // step fits before `end`: returns the start of the first step holding a symbol not in
+    // the set, or where the steps ran out. scan_known_elements reads BF16 elements' 9-bit
+    // symbols (v >> 6) & 0x1FF: those below 256 are looked up in `clear`, the others (low 8
+    // bits) in `set`.
+    std::size_t (*scan_known_elements)(const std::uint8_t* src, std::size_t begin, std::size_t end,
+                                       const ByteSet& clear, const ByteSet& set) noexcept = nullptr;
+    std::size_t (*scan_known_bytes)(const std::uint8_t* p, std::size_t begin, std::size_t end,
+                                    const ByteSet& known) noexcept = nullptr;
+
+    // XXH3-64 of data (the chunk checksum).
+    std::uint64_t (*xxh3)(const std::uint8_t* data, std::size_t size) noexcept = nullptr;
+
+    // Copies n bytes to memory that will not be read soon, bypassing the cache where the
+    // level can.
+    void (*copy_streaming)(std::uint8_t* dst, const std::uint8_t* src,
+                           std::size_t n) noexcept = nullptr;
+};
+
+// The table in use (chosen once; see above).
+const Kernels& kernels() noexcept;
+
+// The table of one level, or nullptr when this CPU (or this build) cannot run it.
+const Kernels* kernels_for(Isa isa) noexcept;
+
+}  // namespace znn::simd
