@@ -94,10 +94,9 @@ TEST_CASE("safetensors header: a made header parses back and aligns the data to 
 }
 
 TEST_CASE("safetensors header: read through a ReadAt, refusing what is not safetensors") {
-    std::vector<std::uint8_t> file(8);
+    std::vector<std::uint8_t> file(8 + kHeader.size() + 23);
     store_le<std::uint64_t>(file.data(), kHeader.size());
-    file.insert(file.end(), kHeader.begin(), kHeader.end());
-    file.resize(file.size() + 23);
+    std::memcpy(file.data() + 8, kHeader.data(), kHeader.size());
     auto read_from = [](const std::vector<std::uint8_t>& f) {
         return [&f](std::uint64_t offset, std::span<std::uint8_t> out) {
             if (offset + out.size() > f.size()) throw FormatError("past the end");

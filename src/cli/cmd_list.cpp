@@ -58,6 +58,7 @@ std::string layouts_text(const FrameInfo& f) {
 }  // namespace
 
 int run_list(const Options& options) {
+    if (options.list_tensors) return run_list_tensors(options);
     bool ok = true;
     std::printf("%8s %12s %12s %8s %8s  %-16s %-18s %s\n", "frames", "compressed", "original",
                 "ratio", "chunks", "checksum", "layouts", "file");
