@@ -321,6 +321,16 @@ TEST_CASE("reader: sequential reads have the next chunks decoded ahead, random o
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     CHECK(source.furthest.load() >= 8 * per_chunk);
 
+    // A stream does not keep what it has left behind: the cache holds about the read-ahead
+    // window, not all 16 MiB read.
+    auto cache = std::make_shared<ChunkCache>(64 << 20, 2);
+    ReaderOptions shared;
+    shared.cache = cache;
+    Reader streamed(file.size(), source.read_at(), "stream.znn", shared);
+    for (std::uint64_t at = 0; at < content.size(); at += 128 << 10)
+        CHECK(read(streamed, at, 128 << 10) == expected(content, at, 128 << 10));
+    CHECK(cache->size() <= std::size_t{12} << 20);
+
     // Reads far apart decode only their own chunk.
     MemorySource random_source(file);
     Reader random_reader(file.size(), random_source.read_at(), "random.znn");

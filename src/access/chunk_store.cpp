@@ -27,6 +27,11 @@ std::shared_ptr<ChunkSlot> ChunkStore::find_or_insert(ChunkKey key, std::size_t 
         return found->second->slot;
     }
     auto slot = std::make_shared<ChunkSlot>();
+    if (!spare_.empty()) {
+        spare_bytes_ -= spare_.back().capacity();
+        slot->bytes = std::move(spare_.back());
+        spare_.pop_back();
+    }
     lru_.push_front({key, slot, size});
     map_.emplace(key, lru_.begin());
     used_ += size;
@@ -50,6 +55,25 @@ void ChunkStore::remove_reader(std::uint64_t reader) {
     }
 }
 
+void ChunkStore::release(std::uint64_t reader, std::uint64_t first, std::uint64_t last) {
+    const std::lock_guard lock(mutex_);
+    for (std::uint64_t chunk = first; chunk <= last; ++chunk) {
+        const auto found = map_.find({reader, chunk});
+        if (found == map_.end() || !found->second->slot->done()) continue;
+        recycle_locked(found->second);
+        erase_locked(found->second);
+    }
+}
+
+void ChunkStore::recycle_locked(Lru::iterator it) {
+    // Held only here, a slot cannot be reached but through this lock: its buffer is free.
+    if (it->slot.use_count() != 1 || it->slot->failed()) return;
+    const std::size_t bytes = it->slot->bytes.capacity();
+    if (spare_bytes_ + bytes > capacity_ / 4) return;
+    spare_bytes_ += bytes;
+    spare_.push_back(std::move(it->slot->bytes));
+}
+
 std::size_t ChunkStore::size() const {
     const std::lock_guard lock(mutex_);
     return used_;
@@ -68,6 +92,7 @@ void ChunkStore::evict_locked() {
         if (it == lru_.begin()) break;
         if (!it->slot->done()) continue;  // its decoder will need it in a moment
         auto victim = it++;
+        recycle_locked(victim);
         erase_locked(victim);
     }
 }

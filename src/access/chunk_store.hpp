@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "common/buffer.hpp"
 
@@ -58,6 +59,10 @@ class ChunkStore {
     void remove(ChunkKey key, const ChunkSlot* slot);
     // Drops every chunk of one reader (when it closes).
     void remove_reader(std::uint64_t reader);
+    // Drops chunks first..last of a reader that a sequential stream has left behind: the
+    // kernel's page cache (a mount) or the caller keeps what it read, so holding them would
+    // only push out chunks read at random. Their buffers serve the next chunks.
+    void release(std::uint64_t reader, std::uint64_t first, std::uint64_t last);
 
     std::size_t capacity() const noexcept { return capacity_; }
     std::size_t size() const;
@@ -77,6 +82,15 @@ class ChunkStore {
 
     void erase_locked(Lru::iterator it);
     void evict_locked();
+
+    // Keeps the buffer of an entry being dropped for a new slot, if nobody else holds it.
+    void recycle_locked(Lru::iterator it);
+
+    // Buffers of dropped chunks, handed to new slots: a fresh buffer costs a page fault every
+    // 4 KiB on its first use, a tenth of a mount's time streaming. At most a quarter of the
+    // capacity is kept so.
+    std::vector<Buffer> spare_;
+    std::size_t spare_bytes_ = 0;
 
     const std::size_t capacity_;
     mutable std::mutex mutex_;

@@ -25,9 +25,13 @@ namespace {
 
 // read_at copies this much at a time, so a huge read never holds all of its chunks at once.
 constexpr std::size_t kCopyStep = std::size_t{8} << 20;
+// Chunks handed to the workers together.
+constexpr std::uint64_t kTaskBytes = std::uint64_t{1} << 20;
+// Reads spanning more chunks than this decode them on the workers too.
+constexpr std::size_t kParallelChunks = 8;
 // The read-ahead window at most, and at most a quarter of the cache so what it decodes is
 // still there when the reader arrives.
-constexpr std::uint64_t kMaxReadAhead = std::uint64_t{16} << 20;
+constexpr std::uint64_t kMaxReadAhead = std::uint64_t{8} << 20;
 
 unsigned threads_for(unsigned requested) {
     return requested != 0 ? requested : std::max(1u, std::thread::hardware_concurrency());
@@ -139,32 +143,55 @@ std::uint64_t Reader::chunk_offset(std::size_t index) const {
     return index == chunks.size() ? size() : chunks[index].content_offset;
 }
 
-// Queues chunks first..last for decoding on the workers, skipping those already held.
+// Queues chunks first..last for decoding on the workers, skipping those already held. Chunks
+// go out in tasks of about kTaskBytes: a task per chunk woke a worker per chunk.
 void Reader::schedule(std::size_t first, std::size_t last) {
     detail::ChunkStore& store = *cache_->store_;
-    const std::weak_ptr<detail::ReaderState> weak = state_;
+    const detail::FrameIndex& index = state_->index;
+    using Batch = std::vector<std::pair<std::size_t, std::shared_ptr<ChunkSlot>>>;
+    auto submit = [&](Batch batch) {
+        cache_->workers_->submit(
+            [weak = std::weak_ptr<detail::ReaderState>(state_), batch = std::move(batch), &store] {
+                for (const auto& [i, slot] : batch) {
+                    if (!slot->claim()) continue;  // a reader got to it first
+                    const auto state = weak.lock();
+                    if (!state) {  // closed meanwhile: nobody will ask for it
+                        slot->finish(std::make_exception_ptr(Error("reader closed")));
+                        continue;
+                    }
+                    state->decode(i, *slot);
+                    if (slot->failed()) store.remove({state->id, i}, slot.get());
+                }
+            });
+    };
+    Batch batch;
+    std::uint64_t batch_bytes = 0;
     for (std::size_t i = first; i <= last; ++i) {
         bool created = false;
-        auto slot =
-            store.find_or_insert({state_->id, i}, state_->index.chunks[i].raw_size, created);
+        auto slot = store.find_or_insert({state_->id, i}, index.chunks[i].raw_size, created);
         if (!created) continue;
-        cache_->workers_->submit([weak, i, slot = std::move(slot), &store] {
-            if (!slot->claim()) return;  // a reader got to it first
-            const auto state = weak.lock();
-            if (!state) {  // closed meanwhile: nobody will ask for it
-                slot->finish(std::make_exception_ptr(Error("reader closed")));
-                return;
-            }
-            state->decode(i, *slot);
-            if (slot->failed()) store.remove({state->id, i}, slot.get());
-        });
+        batch.emplace_back(i, std::move(slot));
+        batch_bytes += index.chunks[i].raw_size;
+        if (batch_bytes >= kTaskBytes) {
+            submit(std::move(batch));
+            batch = {};
+            batch_bytes = 0;
+        }
     }
+    if (!batch.empty()) submit(std::move(batch));
 }
 
 void Reader::note_read(std::uint64_t offset, std::size_t length) {
-    const auto ahead = state_->ahead.plan(offset, length, size());
-    if (ahead.begin >= ahead.end) return;
-    schedule(state_->index.chunk_at(ahead.begin), state_->index.chunk_at(ahead.end - 1));
+    const auto plan = state_->ahead.plan(offset, length, size());
+    const detail::FrameIndex& index = state_->index;
+    if (plan.behind.begin < plan.behind.end) {
+        // Whole chunks only: the one holding the range's end may still be read.
+        const std::size_t first = index.chunk_at(plan.behind.begin);
+        const std::size_t end = index.chunk_at(plan.behind.end);
+        if (first < end) cache_->store_->release(state_->id, first, end - 1);
+    }
+    if (plan.ahead.begin < plan.ahead.end)
+        schedule(index.chunk_at(plan.ahead.begin), index.chunk_at(plan.ahead.end - 1));
 }
 
 std::vector<ContentPiece> Reader::read_pieces(std::uint64_t offset, std::size_t length) {
@@ -175,8 +202,10 @@ std::vector<ContentPiece> Reader::read_pieces(std::uint64_t offset, std::size_t 
     const std::size_t first = index.chunk_at(offset);
     const std::size_t last = index.chunk_at(offset + length - 1);
     if (read_ahead_) note_read(offset, length);
-    // The later chunks of the range decode on the workers while this thread takes the first.
-    if (last > first) schedule(first + 1, last);
+    // A read over many chunks has the later ones decoded on the workers while this thread
+    // takes the first; a few are decoded here, as handing them over costs a thread wake-up
+    // each (milliseconds on a busy machine) against ~0.1 ms to decode one.
+    if (last - first >= kParallelChunks) schedule(first + 1, last);
 
     detail::ChunkStore& store = *cache_->store_;
     pieces.reserve(last - first + 1);

@@ -38,6 +38,7 @@ void ReaderState::decode(std::size_t chunk, ChunkSlot& slot) const noexcept {
         const ChunkHeader header = parse_chunk_header(block);
         if (header.raw_size != c.raw_size)
             throw FormatError("corrupt chunk header (size differs from the seek table)");
+        slot.bytes.clear();  // a recycled buffer: regrown, if need be, without copying
         slot.bytes.resize(c.raw_size);
         decode_chunk(block, header, slot.bytes);
     } catch (const FormatError& e) {

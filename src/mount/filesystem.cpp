@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "mount/read_ahead_knob.hpp"
 #include "znn/errors.hpp"
 
 namespace znn::mount {
@@ -69,6 +70,7 @@ void on_init(void*, fuse_conn_info* conn) {
 }
 
 void on_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    fs_of(req).tune_once();
     guarded(req, [&] {
         fuse_entry_param e{};
         e.attr_timeout = kTimeout;
@@ -83,6 +85,7 @@ void on_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
 }
 
 void on_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+    fs_of(req).tune_once();
     guarded(req, [&] {
         const auto node = fs_of(req).view.node(ino);
         if (!node) return (void)fuse_reply_err(req, ENOENT);
@@ -214,6 +217,10 @@ void on_statfs(fuse_req_t req, fuse_ino_t) {
 }
 
 }  // namespace
+
+void Filesystem::tune_once() {
+    std::call_once(tuned_, [this] { raise_read_ahead(mountpoint); });
+}
 
 std::shared_ptr<Reader> Filesystem::reader_for(const Node& node) {
     {

@@ -16,18 +16,27 @@
 namespace znn::mount {
 
 struct Filesystem {
-    Filesystem(const std::string& source, std::string skip, std::shared_ptr<ChunkCache> cache_)
-        : view(source, std::move(skip)), cache(std::move(cache_)) {}
+    // source: a folder or a file; mountpoint: where it is mounted (left out of the view when
+    // it lies inside the source).
+    Filesystem(const std::string& source, const std::string& mountpoint_,
+               std::shared_ptr<ChunkCache> cache_)
+        : view(source, mountpoint_), mountpoint(mountpoint_), cache(std::move(cache_)) {}
+
+    // Tuning that must wait for the kernel to have our INIT reply: done by the first
+    // request that can come before a file is opened.
+    void tune_once();
 
     // The Reader of a decoded file, shared by every open of it (so they share its cached
     // chunks and its read-ahead); closed with the last one. Throws IoError, FormatError.
     std::shared_ptr<Reader> reader_for(const Node& node);
 
     View view;
+    const std::string mountpoint;
     std::shared_ptr<ChunkCache> cache;
     ErrorLog log;
 
   private:
+    std::once_flag tuned_;
     std::mutex readers_mutex_;
     std::unordered_map<std::uint64_t, std::weak_ptr<Reader>> readers_;
 };

@@ -30,7 +30,10 @@ std::string g_fuse_message;
 ErrorLog* g_running_log = nullptr;
 
 void capture_fuse_log(enum fuse_log_level level, const char* format, va_list ap) {
-    if (level > FUSE_LOG_ERR) return;
+    if (level > FUSE_LOG_ERR) {  // -o debug: every request, to stderr as libfuse prints it
+        std::vfprintf(stderr, format, ap);
+        return;
+    }
     char text[1024];
     std::vsnprintf(text, sizeof text, format, ap);
     std::string message(text);
@@ -120,7 +123,6 @@ int serve_mount(const MountOptions& options) {
     // Few arenas: decoded chunks are allocated by whichever thread decodes them and freed by
     // whichever evicts them, and one heap per thread would each keep its own high water.
     mallopt(M_ARENA_MAX, 2);
-    mallopt(M_TRIM_THRESHOLD, 8 << 20);
 
     fuse_set_log_func(capture_fuse_log);
     auto cache =
