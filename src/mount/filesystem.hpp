@@ -16,11 +16,11 @@
 namespace znn::mount {
 
 struct Filesystem {
-    // source: a folder or a file; mountpoint: where it is mounted (left out of the view when
-    // it lies inside the source).
-    Filesystem(const std::string& source, const std::string& mountpoint_,
+    // source: a folder or a file (its real path; name: its name as given); mountpoint: where
+    // it is mounted (left out of the view when it lies inside the source).
+    Filesystem(const std::string& source, const std::string& name, const std::string& mountpoint_,
                std::shared_ptr<ChunkCache> cache_)
-        : view(source, mountpoint_), mountpoint(mountpoint_), cache(std::move(cache_)) {}
+        : view(source, name, mountpoint_), mountpoint(mountpoint_), cache(std::move(cache_)) {}
 
     // Tuning that must wait for the kernel to have our INIT reply: done by the first
     // request that can come before a file is opened.

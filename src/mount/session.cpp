@@ -12,6 +12,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 
@@ -127,7 +128,8 @@ int serve_mount(const MountOptions& options) {
     fuse_set_log_func(capture_fuse_log);
     auto cache =
         std::make_shared<ChunkCache>(static_cast<std::size_t>(options.cache_size), options.threads);
-    Filesystem fs(source, mountpoint, cache);
+    const std::string name = std::filesystem::path(options.source).filename().string();
+    Filesystem fs(source, name.empty() ? source : name, mountpoint, cache);
 
     std::vector<std::string> words = {
         "znn", "-o", "ro,default_permissions,subtype=znn,fsname=" + escape_option(source)};

@@ -176,11 +176,13 @@ std::vector<Entry> list_source_folder(const std::string& folder, const std::stri
     return entries;
 }
 
-Entry describe_source_file(const std::string& path) {
+Entry describe_source_file(const std::string& path, const std::string& name) {
     const fs::path p(path);
-    const std::string name = p.filename().string();
-    auto e = describe(p.parent_path().string(), name, {name}, false);
+    const std::string real_name = p.filename().string();
+    auto e = describe(p.parent_path().string(), real_name, {real_name}, false);
     if (!e) throw IoError("cannot read", path);
+    e->name =
+        e->kind == EntryKind::znn_file && ends_with(name, kSuffix) ? strip_suffix(name) : name;
     return *e;
 }
 

@@ -39,8 +39,10 @@ struct Entry {
 // cannot be read while listing are left out. Throws IoError if the folder cannot be listed.
 std::vector<Entry> list_source_folder(const std::string& folder, const std::string& skip);
 
-// A single file given as the source, as it appears in the mount's root folder. Throws IoError.
-Entry describe_source_file(const std::string& path);
+// A single file given as the source, as it appears in the mount's root folder: path is
+// where it really is, name what the user called it (a link's name, not its target's).
+// Throws IoError.
+Entry describe_source_file(const std::string& path, const std::string& name);
 
 // The content size of a file holding one or more valid .znn frames (magic, footers and seek
 // tables checked), or nothing. Never throws.

@@ -7,7 +7,8 @@
 
 namespace znn::mount {
 
-View::View(const std::string& source, std::string skip) : skip_(std::move(skip)) {
+View::View(const std::string& source, const std::string& name, std::string skip)
+    : skip_(std::move(skip)) {
     Entry root;
     root.source = source;
     root.kind = EntryKind::directory;
@@ -15,7 +16,7 @@ View::View(const std::string& source, std::string skip) : skip_(std::move(skip))
         throw IoError(std::string("cannot read: ") + std::strerror(errno), source);
     if (!S_ISDIR(root.st.st_mode)) {
         // A single file: a read-only folder of its own holds it.
-        single_.push_back(describe_source_file(source));
+        single_.push_back(describe_source_file(source, name));
         root.st.st_mode = S_IFDIR | 0555;
         root.st.st_nlink = 2;
         root.st.st_size = 0;

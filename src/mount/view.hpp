@@ -31,9 +31,9 @@ class View {
   public:
     static constexpr std::uint64_t kRootIno = 1;
 
-    // source: an absolute folder, or a single file shown in a root folder of its own.
-    // skip: a path inside the source to leave out (the mountpoint). Throws IoError.
-    View(const std::string& source, std::string skip);
+    // source: an absolute folder, or a single file shown in a root folder of its own under
+    // `name`. skip: a path inside the source to leave out (the mountpoint). Throws IoError.
+    View(const std::string& source, const std::string& name, std::string skip);
 
     // The node numbered ino, or nullptr.
     std::shared_ptr<const Node> node(std::uint64_t ino) const;
