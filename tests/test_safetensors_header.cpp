@@ -57,6 +57,14 @@ TEST_CASE("safetensors header: malformed headers are refused, naming the tensor"
         {"shape overflows",
          tensor_json(R"("dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8])")},
         {"metadata not an object", R"({"__metadata__": "x"})"},
+        {"metadata a string", R"({"__metadata__": "x"})"},
+        {"metadata twice", R"({"__metadata__": {}, "__metadata__": {}})"},
+        {"a tensor twice", R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},
+                              "t":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})"},
+        {"dtype an object", tensor_json(R"("dtype":{},"shape":[1],"data_offsets":[0,2])")},
+        {"shape of lists", tensor_json(R"("dtype":"BF16","shape":[[1]],"data_offsets":[0,2])")},
+        {"three offsets", tensor_json(R"("dtype":"U8","shape":[1],"data_offsets":[0,1,1])")},
+        {"trailing text", R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}} x)"},
         {"overlap", R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},
                        "b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})"},
     };
@@ -67,6 +75,18 @@ TEST_CASE("safetensors header: malformed headers are refused, naming the tensor"
     CHECK_THROWS_WITH(parse_safetensors_header(
                           tensor_json(R"("dtype":"F32","shape":[3],"data_offsets":[0,8])"), 100),
                       Catch::Contains("\"t\""));
+}
+
+TEST_CASE("safetensors header: fields nobody reads are skipped, nested metadata kept") {
+    const std::string json = R"({"__metadata__":{"a":[1,{"b":null}],"c":{"d":-2.5,"e":true}},
+        "t":{"extra":{"x":[1,[2,{"y":3}]]},"dtype":"U8","more":"s","shape":[2],
+             "data_offsets":[0,2],"last":[{}]}})";
+    const SafetensorsHeader h = parse_safetensors_header(json, 2);
+    REQUIRE(h.tensors.size() == 1);
+    CHECK(h.tensors[0].dtype == "U8");
+    CHECK(h.tensors[0].shape == std::vector<std::uint64_t>{2});
+    CHECK(h.tensors[0].end == 2);
+    CHECK(h.metadata == R"({"a":[1,{"b":null}],"c":{"d":-2.5,"e":true}})");
 }
 
 TEST_CASE("safetensors header: a made header parses back and aligns the data to 8 bytes") {

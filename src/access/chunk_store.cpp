@@ -27,16 +27,16 @@ std::shared_ptr<ChunkSlot> ChunkStore::find_or_insert(ChunkKey key, std::size_t 
         return found->second->slot;
     }
     auto slot = std::make_shared<ChunkSlot>();
+    lru_.push_front({key, slot, size});
+    map_.emplace(key, lru_.begin());
+    used_ += size;
+    created = true;
+    evict_locked();  // first, so the new slot can take an evicted chunk's buffer
     if (!spare_.empty()) {
         spare_bytes_ -= spare_.back().capacity();
         slot->bytes = std::move(spare_.back());
         spare_.pop_back();
     }
-    lru_.push_front({key, slot, size});
-    map_.emplace(key, lru_.begin());
-    used_ += size;
-    created = true;
-    evict_locked();
     return slot;
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -32,43 +33,23 @@ std::uint64_t element_count(const TensorInfo& t) {
     return count;
 }
 
-TensorInfo parse_tensor(const std::string& name, const Json& entry, std::uint64_t data_size) {
-    if (!entry.is_object()) fail(name, "not an object");
-    TensorInfo t;
-    t.name = name;
-    const auto dtype = entry.find("dtype");
-    if (dtype == entry.end() || !dtype->is_string()) fail(name, "no dtype string");
-    t.dtype = dtype->get<std::string>();
-    const auto shape = entry.find("shape");
-    if (shape == entry.end() || !shape->is_array()) fail(name, "no shape");
-    for (const Json& d : *shape) {
-        if (!d.is_number_unsigned()) fail(name, "shape is not a list of sizes");
-        t.shape.push_back(d.get<std::uint64_t>());
-    }
-    const auto offsets = entry.find("data_offsets");
-    if (offsets == entry.end() || !offsets->is_array() || offsets->size() != 2 ||
-        !(*offsets)[0].is_number_unsigned() || !(*offsets)[1].is_number_unsigned())
-        fail(name, "data_offsets is not two offsets");
-    t.begin = (*offsets)[0].get<std::uint64_t>();
-    t.end = (*offsets)[1].get<std::uint64_t>();
-    if (t.end < t.begin) fail(name, "data_offsets reversed");
-    if (t.end > data_size) fail(name, "data_offsets run past the end of the file");
+// The checks of one tensor once its entry has been read.
+void check_tensor(const TensorInfo& t, std::uint64_t data_size) {
+    if (t.end < t.begin) fail(t.name, "data_offsets reversed");
+    if (t.end > data_size) fail(t.name, "data_offsets run past the end of the file");
     if (const unsigned width = safetensors_dtype_size(t.dtype); width != 0) {
         std::uint64_t bytes = 0;
         if (__builtin_mul_overflow(element_count(t), std::uint64_t{width}, &bytes) ||
             bytes != t.size())
-            fail(name, "shape and dtype do not match data_offsets");
+            fail(t.name, "shape and dtype do not match data_offsets");
     }
-    return t;
 }
 
-// Builds the value of each top-level key as a small tree of its own and hands it over: one
-// ordered object of thousands of tensors searched its keys on every insertion (3 ms for a
-// header of 570 tensors, and growing with the square of their count).
-class EntryBuilder {
+// Builds one JSON value (the __metadata__ object) from the parser's events, and hands it to
+// `done` once complete.
+class ValueBuilder {
   public:
-    using Done = std::function<void(std::string&& key, Json&& value)>;
-    explicit EntryBuilder(Done done) : done_(std::move(done)) {}
+    explicit ValueBuilder(std::function<void(Json&&)> done) : done_(std::move(done)) {}
 
     bool null() { return scalar(nullptr); }
     bool boolean(bool v) { return scalar(v); }
@@ -76,26 +57,18 @@ class EntryBuilder {
     bool number_unsigned(Json::number_unsigned_t v) { return scalar(v); }
     bool number_float(Json::number_float_t v, const Json::string_t&) { return scalar(v); }
     bool string(Json::string_t& v) { return scalar(std::move(v)); }
-    bool binary(Json::binary_t&) { return false; }
-    bool start_object(std::size_t) {
-        if (!in_root_) return in_root_ = true;
-        return open(Json::object());
-    }
-    bool end_object() { return stack_.empty() || close(); }  // empty: the root ends
-    bool start_array(std::size_t) { return in_root_ ? open(Json::array()) : refuse_root(); }
+    bool start_object(std::size_t) { return open(Json::object()); }
+    bool start_array(std::size_t) { return open(Json::array()); }
+    bool end_object() { return close(); }
     bool end_array() { return close(); }
     bool key(Json::string_t& k) {
-        (stack_.empty() ? top_key_ : key_) = std::move(k);
+        key_ = std::move(k);
         return true;
     }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-        return false;
-    }
-    bool not_an_object() const noexcept { return not_an_object_; }
 
   private:
-    // Adds v where the parser is: as the top-level value, or into the innermost container.
-    // Pointers on the stack stay valid: only the innermost container ever grows.
+    // Adds v where the parser is: as the value, or into the innermost container. Pointers
+    // on the stack stay valid: only the innermost container ever grows.
     Json* add(Json&& v) {
         if (stack_.empty()) {
             value_ = std::move(v);
@@ -111,9 +84,8 @@ class EntryBuilder {
         return &slot;
     }
     bool scalar(Json&& v) {
-        if (!in_root_) return refuse_root();
         add(std::move(v));
-        if (stack_.empty()) done_(std::move(top_key_), std::move(value_));
+        if (stack_.empty()) done_(std::move(value_));
         return true;
     }
     bool open(Json&& v) {
@@ -122,21 +94,147 @@ class EntryBuilder {
     }
     bool close() {
         stack_.pop_back();
-        if (stack_.empty()) done_(std::move(top_key_), std::move(value_));
+        if (stack_.empty()) done_(std::move(value_));
         return true;
     }
-    bool refuse_root() {
-        not_an_object_ = true;
-        return false;
-    }
 
-    Done done_;
-    bool in_root_ = false;
-    bool not_an_object_ = false;
-    std::string top_key_;
+    std::function<void(Json&&)> done_;
     std::string key_;
     Json value_;
     std::vector<Json*> stack_;
+};
+
+// The header's events: each tensor's fields go straight into a TensorInfo (a header can list
+// thousands: one ordered object of them searched its keys on every insertion, quadratic in
+// their count), and __metadata__ into a small tree of its own. Errors throw FormatError.
+class HeaderEvents {
+  public:
+    HeaderEvents(SafetensorsHeader& header, std::uint64_t data_size)
+        : header_(header), data_size_(data_size) {}
+
+    bool null() { return metadata_ ? forward_scalar(metadata_->null()) : scalar(); }
+    bool boolean(bool v) { return metadata_ ? forward_scalar(metadata_->boolean(v)) : scalar(); }
+    bool number_integer(Json::number_integer_t v) {
+        return metadata_ ? forward_scalar(metadata_->number_integer(v)) : scalar();
+    }
+    bool number_float(Json::number_float_t v, const Json::string_t& text) {
+        return metadata_ ? forward_scalar(metadata_->number_float(v, text)) : scalar();
+    }
+    bool binary(Json::binary_t&) { return false; }
+    bool number_unsigned(Json::number_unsigned_t v) {
+        if (metadata_) return forward_scalar(metadata_->number_unsigned(v));
+        if (skip_ > 0 || depth_ != 3) return scalar();
+        (field_ == Field::shape ? tensor_.shape : offsets_).push_back(v);
+        return true;
+    }
+    bool string(Json::string_t& v) {
+        if (metadata_) return forward_scalar(metadata_->string(v));
+        if (skip_ > 0 || depth_ != 2 || field_ != Field::dtype) return scalar();
+        tensor_.dtype = std::move(v);
+        has_dtype_ = true;
+        return true;
+    }
+    bool start_object(std::size_t n) {
+        if (metadata_) return enter() && metadata_->start_object(n);
+        if (skip_ > 0 || (depth_ == 2 && field_ == Field::other)) return ++skip_ > 0;
+        if (depth_ <= 1) return enter();  // the root, or a tensor's entry
+        return scalar();                  // an object where a field's value should be
+    }
+    bool start_array(std::size_t n) {
+        if (metadata_) return enter() && metadata_->start_array(n);
+        if (skip_ > 0 || (depth_ == 2 && field_ == Field::other)) return ++skip_ > 0;
+        if (depth_ != 2 || field_ == Field::dtype) return scalar();
+        (field_ == Field::shape ? has_shape_ : has_offsets_) = true;
+        return enter();
+    }
+    bool end_object() { return metadata_ ? forward_end(metadata_->end_object()) : end(); }
+    bool end_array() { return metadata_ ? forward_end(metadata_->end_array()) : end(); }
+    bool key(Json::string_t& k) {
+        if (metadata_) return metadata_->key(k);
+        if (skip_ > 0) return true;
+        if (depth_ == 2) {
+            field_ = k == "dtype"          ? Field::dtype
+                     : k == "shape"        ? Field::shape
+                     : k == "data_offsets" ? Field::offsets
+                                           : Field::other;
+        } else if (k == "__metadata__") {  // depth 1: a key of the root
+            if (has_metadata_) fail("", "__metadata__ listed twice");
+            has_metadata_ = true;
+            metadata_.emplace([this](Json&& value) {
+                if (!value.is_object()) fail("", "__metadata__ is not an object");
+                header_.metadata = value.dump();
+            });
+        } else {
+            tensor_ = TensorInfo{};
+            tensor_.name = std::move(k);
+            offsets_.clear();
+            has_dtype_ = has_shape_ = has_offsets_ = false;
+        }
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+        return false;
+    }
+
+  private:
+    enum class Field { dtype, shape, offsets, other };
+
+    bool enter() {
+        ++depth_;
+        return true;
+    }
+    // A value the header has no business holding where the parser is; throws, except in a
+    // field nobody reads.
+    bool scalar() {
+        if (skip_ > 0 || (depth_ == 2 && field_ == Field::other)) return true;
+        if (depth_ == 0) fail("", "not a JSON object");
+        if (depth_ == 1) fail(tensor_.name, "not an object");
+        if (field_ == Field::dtype) fail(tensor_.name, "no dtype string");
+        if (field_ == Field::shape) fail(tensor_.name, "shape is not a list of sizes");
+        fail(tensor_.name, "data_offsets is not two offsets");
+    }
+    bool end() {
+        if (skip_ > 0) {
+            --skip_;
+            return true;
+        }
+        if (--depth_ == 1) finish_tensor();
+        return true;
+    }
+    // After a metadata event: the value is complete once the parser is back in the root.
+    bool forward_scalar(bool ok) {
+        if (depth_ == 1) metadata_.reset();
+        return ok;
+    }
+    bool forward_end(bool ok) {
+        --depth_;
+        return forward_scalar(ok);
+    }
+    void finish_tensor() {
+        if (!has_dtype_) fail(tensor_.name, "no dtype string");
+        if (!has_shape_) fail(tensor_.name, "no shape");
+        if (!has_offsets_ || offsets_.size() != 2)
+            fail(tensor_.name, "data_offsets is not two offsets");
+        tensor_.begin = offsets_[0];
+        tensor_.end = offsets_[1];
+        check_tensor(tensor_, data_size_);
+        if (!names_.insert(tensor_.name).second) fail(tensor_.name, "listed twice");
+        header_.tensors.push_back(std::move(tensor_));
+    }
+
+    SafetensorsHeader& header_;
+    const std::uint64_t data_size_;
+    std::optional<ValueBuilder> metadata_;  // while the parser is inside __metadata__
+    bool has_metadata_ = false;
+    int depth_ = 0;           // 1: in the root object, 2: in a tensor's entry, 3: in its lists
+    std::uint64_t skip_ = 0;  // depth inside the value of a field nobody reads
+    Field field_ = Field::other;
+    TensorInfo tensor_;
+    std::vector<std::uint64_t> offsets_;
+    bool has_dtype_ = false;
+    bool has_shape_ = false;
+    bool has_offsets_ = false;
+    std::unordered_set<std::string> names_;
 };
 
 }  // namespace
@@ -173,19 +271,10 @@ unsigned safetensors_dtype_size(std::string_view dtype) noexcept {
 SafetensorsHeader parse_safetensors_header(std::string_view json, std::uint64_t data_size) {
     SafetensorsHeader header;
     header.data_start = 8 + json.size();
-    std::unordered_set<std::string> names;
-    EntryBuilder builder([&](std::string&& key, Json&& value) {
-        if (key == "__metadata__") {
-            if (!value.is_object()) fail("", "__metadata__ is not an object");
-            header.metadata = value.dump();
-            return;
-        }
-        if (!names.insert(key).second) fail(key, "listed twice");
-        header.tensors.push_back(parse_tensor(key, value, data_size));
-    });
-    if (!Json::sax_parse(json.begin(), json.end(), &builder, Json::input_format_t::json,
+    HeaderEvents events(header, data_size);
+    if (!Json::sax_parse(json.begin(), json.end(), &events, Json::input_format_t::json,
                          /*strict=*/true))
-        fail("", builder.not_an_object() ? "not a JSON object" : "not JSON");
+        fail("", "not JSON");
     std::vector<const TensorInfo*> by_offset;
     for (const TensorInfo& t : header.tensors) by_offset.push_back(&t);
     std::sort(by_offset.begin(), by_offset.end(), [](const TensorInfo* a, const TensorInfo* b) {
