@@ -7,8 +7,8 @@ namespace znn::cli {
 
 AccessCommands add_access_commands(CLI::App& app, Options& o) {
     AccessCommands c;
-    c.extract = app.add_subcommand(
-        "extract", "Write chosen tensors or a byte range of a .znn file");
+    c.extract =
+        app.add_subcommand("extract", "Write chosen tensors or a byte range of a .znn file");
     c.extract->add_option("file", o.inputs, "The .znn file")->required()->expected(1);
     c.extract->add_option("--tensor", o.tensors,
                           "A tensor to keep, by name or glob ('layers.*.weight'); repeatable");
@@ -30,8 +30,8 @@ AccessCommands add_access_commands(CLI::App& app, Options& o) {
             "Print what was written and which chunks were decoded")
         ->trigger_on_parse();
 
-    c.mount = app.add_subcommand(
-        "mount", "Show .znn files as the original files, read-only (FUSE)");
+    c.mount =
+        app.add_subcommand("mount", "Show .znn files as the original files, read-only (FUSE)");
     c.mount->add_option("source", o.mount_source, "A folder or a .znn file")->required();
     c.mount->add_option("mountpoint", o.output, "An empty folder to mount on")->required();
     c.mount->add_flag("-f,--foreground", o.foreground,
