@@ -3,25 +3,13 @@
 # files, decoding only the chunks they lie in.
 # Usage: tests/cli_extract.sh path/to/znn
 set -euo pipefail
+# shellcheck source=tests/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 ZNN=$(realpath "${1:?usage: cli_extract.sh ZNN_BINARY}")
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH"
-
-passed=0
-failed=0
-check() {  # check DESCRIPTION COMMAND...: counts, never aborts the script
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $what" >&2
-    fi
-}
-not() { ! "$@"; }
 
 # A safetensors file of several tensors and dtypes, with metadata: 8-byte LE length, JSON, data.
 python3 - model.safetensors <<'PY'
@@ -166,5 +154,4 @@ check "list --tensors -v: metadata" bash -c "'$ZNN' list -v --tensors model.safe
 check "list --tensors of two files: headed by name" bash -c "'$ZNN' list --tensors model.safetensors.znn bad.safetensors.znn | grep -c '\\.znn:\$' | grep -qx 2"
 check "list --tensors of content that is not safetensors: exit 1" not "$ZNN" list --tensors raw.bin.znn 2>/dev/null
 
-echo "cli_extract: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli_extract

@@ -7,6 +7,8 @@
 # Exits 77 (skipped) where /dev/fuse is missing or unusable, or, for `python`, where numpy or
 # onnx is missing from /usr/bin/python3.
 set -euo pipefail
+# shellcheck source=tests/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 ZNN=$(realpath "${1:?usage: cli_mount.sh ZNN_BINARY folder|hf|errors|python}")
 PART=${2:?usage: cli_mount.sh ZNN_BINARY folder|hf|errors|python}
@@ -23,19 +25,6 @@ skip() {
     echo "SKIPPED: $*"
     exit 77
 }
-passed=0
-failed=0
-check() {  # check DESCRIPTION COMMAND...: counts, never aborts the script
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $what" >&2
-    fi
-}
-not() { ! "$@"; }
 is_mounted() { grep -qF " $(realpath "$1") " /proc/self/mountinfo; }
 # The znn process serving a mountpoint, mounted by its absolute path (unique to this scratch
 # folder: tests run in parallel).
@@ -319,5 +308,4 @@ PY
     ;;
 esac
 
-echo "cli_mount $PART: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "cli_mount $PART"

@@ -15,6 +15,7 @@
 #include "access/decode_workers.hpp"
 #include "access/reader_state.hpp"
 #include "znn/errors.hpp"
+#include "znn/stream.hpp"
 
 namespace znn {
 
@@ -45,15 +46,7 @@ struct FileSource {
         if (fd >= 0) ::close(fd);
     }
     void read_at(std::uint64_t offset, std::span<std::uint8_t> out) const {
-        std::size_t done = 0;
-        while (done < out.size()) {
-            const ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                                      static_cast<off_t>(offset + done));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw IoError(std::string("read failed: ") + std::strerror(errno), path);
-            if (n == 0) throw FormatError("truncated input (file shrank while open)", path);
-            done += static_cast<std::size_t>(n);
-        }
+        read_fd_at(fd, offset, out, path);
     }
 };
 
