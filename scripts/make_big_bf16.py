@@ -2,36 +2,48 @@
 """Writes a large BF16 safetensors file for scaling and memory benchmarks.
 
 Real weights repeated: the data section of a BF16 safetensors file (by default the shared
-MAXIM model) is tiled up to the requested size under one BF16 tensor, so the result codes
-like the source does. No third-party modules.
+MAXIM model) is tiled up to the requested size, so the result codes like the source does.
+By default it is one BF16 tensor ("weights"); with --tensor-mb, tensors of that many MB
+("layers.<i>.weight", the last one shorter), as a checkpoint has them. No third-party modules.
 
-    scripts/make_big_bf16.py OUT.safetensors SIZE_MB [SOURCE.safetensors]
+    scripts/make_big_bf16.py OUT.safetensors SIZE_MB [SOURCE.safetensors] [--tensor-mb MB]
 """
+import argparse
 import json
 import os
 import struct
-import sys
 
 
 def main():
-    if len(sys.argv) not in (3, 4):
-        sys.exit(__doc__)
-    out_path, size_mb = sys.argv[1], int(sys.argv[2])
     here = os.path.dirname(os.path.abspath(__file__))
-    source = sys.argv[3] if len(sys.argv) == 4 else os.path.join(
-        here, "..", "..", "shared", "data", "maxim-deblurring.bf16.safetensors")
-    with open(source, "rb") as f:
+    parser = argparse.ArgumentParser(usage=__doc__)
+    parser.add_argument("out")
+    parser.add_argument("size_mb", type=int)
+    parser.add_argument("source", nargs="?", default=os.path.join(
+        here, "..", "..", "shared", "data", "maxim-deblurring.bf16.safetensors"))
+    parser.add_argument("--tensor-mb", type=float, default=0.0,
+                        help="cut the data into BF16 tensors of this many MB")
+    args = parser.parse_args()
+    with open(args.source, "rb") as f:
         (header_size,) = struct.unpack("<Q", f.read(8))
         f.seek(8 + header_size)
         data = f.read()
     data = data[: len(data) // 2 * 2]
-    total = size_mb * 1000 * 1000 // 2 * 2
-    header = json.dumps({"weights": {"dtype": "BF16", "shape": [total // 2],
-                                     "data_offsets": [0, total]}}).encode()
-    header += b" " * (-len(header) % 8)
-    with open(out_path, "wb") as out:
-        out.write(struct.pack("<Q", len(header)))
-        out.write(header)
+    total = args.size_mb * 1000 * 1000 // 2 * 2
+    header = {}
+    if args.tensor_mb > 0:
+        step = max(2, int(args.tensor_mb * 1000 * 1000) // 2 * 2)
+        for i, begin in enumerate(range(0, total, step)):
+            end = min(total, begin + step)
+            header[f"layers.{i}.weight"] = {"dtype": "BF16", "shape": [(end - begin) // 2],
+                                            "data_offsets": [begin, end]}
+    else:
+        header["weights"] = {"dtype": "BF16", "shape": [total // 2], "data_offsets": [0, total]}
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(args.out, "wb") as out:
+        out.write(struct.pack("<Q", len(text)))
+        out.write(text)
         left = total
         while left > 0:
             piece = data[: min(left, len(data))]

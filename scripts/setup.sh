@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(g++ cmake make pkg-config libzstd-dev libcli11-dev libspdlog-dev libfmt-dev catch2 libxxhash-dev
-          nlohmann-json3-dev zstd groff-base python3 util-linux time clang-format-14 git)
+          nlohmann-json3-dev zstd groff-base python3 util-linux time clang-format-14 git procps
+          libfuse3-dev fuse3 python3-numpy python3-onnx)
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 missing=()

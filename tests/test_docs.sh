@@ -38,10 +38,11 @@ opt_re='--?[[:alnum:]][-[:alnum:]]*'
 man_opts=$(sed 's/\\-/-/g' "$man1" | grep -oE "(^|[^-[:alnum:]])$opt_re" | grep -oE -- "$opt_re\$" | sort -u)
 # bash: the words of double-quoted strings (the opts lists and the compgen -W lists).
 bash_opts=$(grep -oE '"[^"]*"' "$bash_comp" | tr ' "' '\n\n' | grep -xE -- "$opt_re" | sort -u)
-# zsh: _arguments specs, {-o+,--output=}'[...]', '--check[...]' and '(-k --keep)--rm[...]'.
+# zsh: _arguments specs, {-o+,--output=}'[...]', '--check[...]', '(-k --keep)--rm[...]' and
+# repeatable '*--tensor=[...]'.
 zsh_opts=$( {
     grep -oE "\{-[[:alnum:]][+=]?,--[[:alnum:]][-[:alnum:]]*[+=]?\}" "$zsh_comp" | tr -d '{}' | tr ',' '\n'
-    grep -oE "['\)]$opt_re[+=]?\[" "$zsh_comp" | tr -d "')["
+    grep -oE "['\)*]$opt_re[+=]?\[" "$zsh_comp" | tr -d "')*["
 } | sed 's/[+=]$//' | sort -u)
 # fish: complete ... -s X -l NAME
 fish_opts=$( {

@@ -136,4 +136,8 @@ class NullOutput final : public OutputStream {
 // Reads until out is full or the input ends; returns the count. Throws IoError.
 std::size_t read_fully(InputStream& in, std::span<std::uint8_t> out);
 
+// Reads exactly out.size() bytes of the file descriptor at offset (pread: safe from several
+// threads at once). Throws IoError naming `name` if reading fails or the file ends first.
+void read_fd_at(int fd, std::uint64_t offset, std::span<std::uint8_t> out, const std::string& name);
+
 }  // namespace znn

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "arguments_access.hpp"
 #include "console.hpp"
 
 namespace znn::cli {
@@ -73,6 +74,8 @@ int parse_command_line(int argc, char** argv, Options& o) {
         app.add_subcommand("list", "Show sizes, ratio, chunks, layouts and checksum of .znn files");
     list->alias("info");
     list->add_option("files", o.inputs, "The .znn files")->required();
+    list->add_flag("--tensors", o.list_tensors,
+                   "List the tensors of safetensors content: dtype, shape, size, chunks");
     add_verbosity(*list, o);
 
     auto* bench = app.add_subcommand("bench", "In-memory ratio and speed against zstd -1 and -3");
@@ -93,6 +96,8 @@ int parse_command_line(int argc, char** argv, Options& o) {
     index->add_flag("--check", o.check_only, "Change nothing; exit 1 if an index is out of sync");
     add_verbosity(*index, o);
 
+    const AccessCommands access = add_access_commands(app, o);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -112,6 +117,7 @@ int parse_command_line(int argc, char** argv, Options& o) {
         if (o.threads == 0) o.threads = 1;
     }
     if (index->parsed()) o.mode = Mode::index;
+    if (const int code = finish_access_commands(access, o); code >= 0) return code;
     o.dtype = *parse_dtype(dtype);
     if (o.chunk_size % 8 != 0) {
         print_error("", "--chunk-size must be a multiple of 8");

@@ -11,6 +11,7 @@
 #include "console.hpp"
 #include "znn/errors.hpp"
 #include "znn/inspect.hpp"
+#include "znn/stream.hpp"
 
 namespace znn::cli {
 
@@ -25,15 +26,7 @@ std::vector<FrameInfo> inspect_path(const std::string& path) {
         throw IoError("not a regular file (list needs a seekable file)", path);
     }
     auto read_at = [&](std::uint64_t offset, std::span<std::uint8_t> out) {
-        std::size_t done = 0;
-        while (done < out.size()) {
-            const ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                                      static_cast<off_t>(offset + done));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw IoError(std::string("read failed: ") + std::strerror(errno), path);
-            if (n == 0) throw FormatError("truncated input", path);
-            done += static_cast<std::size_t>(n);
-        }
+        read_fd_at(fd, offset, out, path);
     };
     try {
         auto frames = inspect_frames(static_cast<std::uint64_t>(st.st_size), read_at);
@@ -58,6 +51,7 @@ std::string layouts_text(const FrameInfo& f) {
 }  // namespace
 
 int run_list(const Options& options) {
+    if (options.list_tensors) return run_list_tensors(options);
     bool ok = true;
     std::printf("%8s %12s %12s %8s %8s  %-16s %-18s %s\n", "frames", "compressed", "original",
                 "ratio", "chunks", "checksum", "layouts", "file");

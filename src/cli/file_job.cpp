@@ -29,14 +29,6 @@ bool ends_with(const std::string& s, std::string_view suffix) {
            s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// RAII for an input descriptor.
-struct InputFd {
-    int fd = -1;
-    ~InputFd() {
-        if (fd > STDERR_FILENO) ::close(fd);
-    }
-};
-
 std::uint64_t size_of(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return static_cast<std::uint64_t>(st.st_size);
@@ -105,19 +97,6 @@ std::string output_name_for(Mode mode, const std::string& input) {
     return input.substr(0, input.size() - kSuffix.size());
 }
 
-// Where the output of one job goes. Exactly one of: a new file (a temporary, committed
-// when complete), a device or pipe that already exists (written in place, as zstd does;
-// replacing /dev/null by a file would be a disaster), or stdout.
-struct OutputTarget {
-    std::optional<OutputFile> file;
-    InputFd special;
-    int fd = STDOUT_FILENO;
-    std::string name = "stdout";
-};
-
-// Opens `target` ("" or "-" for stdout) for a job reading the file `source` (empty for
-// the standard input). Refuses to overwrite a file without -f, to overwrite the source,
-// and to write compressed data to a terminal.
 void open_output(OutputTarget& out, const std::string& target, const std::string& source,
                  const Options& options) {
     if (options.mode == Mode::test) return;

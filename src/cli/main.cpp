@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
                 return run_bench(options);
             case Mode::index:
                 return run_index(options);
+            case Mode::extract:
+                return run_extract(options);
+            case Mode::mount:
+                return run_mount(options);
         }
     } catch (const znn::UsageError& e) {
         print_error(e.path(), e.what());

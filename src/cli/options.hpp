@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,7 @@
 
 namespace znn::cli {
 
-enum class Mode { compress, decompress, test, list, bench, index };
+enum class Mode { compress, decompress, test, list, bench, index, extract, mount };
 
 struct Options {
     Mode mode = Mode::compress;
@@ -24,6 +25,14 @@ struct Options {
     DtypeChoice dtype = DtypeChoice::automatic;
     std::size_t chunk_size = kAutoChunkSize;
     bool check_only = false;  // index --check
+    // Reading compressed files in place (arguments_access.cpp):
+    bool list_tensors = false;                           // list --tensors
+    std::vector<std::string> tensors;                    // extract --tensor
+    std::string range;                                   // extract --range
+    std::string mount_source;                            // mount SOURCE (MOUNTPOINT: output)
+    bool foreground = false;                             // mount -f
+    std::uint64_t cache_size = std::uint64_t{64} << 20;  // mount --cache-size
+    std::vector<std::string> fuse_options;               // mount -o
     // Set by the folder walk, not the command line:
     bool sync_output = false;   // fsync the output even without --rm (HF cache with --rm)
     bool show_summary = true;   // the -v line (off for the re-read that verifies --rm)

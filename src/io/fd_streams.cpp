@@ -46,13 +46,18 @@ void FdInput::skip(std::uint64_t size) {
 }
 
 void FdInput::read_at(std::uint64_t offset, std::span<std::uint8_t> out) {
+    read_fd_at(fd_, start_ + offset, out, name_);
+}
+
+void read_fd_at(int fd, std::uint64_t offset, std::span<std::uint8_t> out,
+                const std::string& name) {
     std::size_t done = 0;
     while (done < out.size()) {
-        const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
-                                  static_cast<off_t>(start_ + offset + done));
+        const ssize_t n =
+            ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw IoError(std::string("read failed: ") + std::strerror(errno), name_);
-        if (n == 0) throw IoError("file shrank while being read", name_);
+        if (n < 0) throw IoError(std::string("read failed: ") + std::strerror(errno), name);
+        if (n == 0) throw IoError("file shrank while being read", name);
         done += static_cast<std::size_t>(n);
     }
 }
