@@ -23,7 +23,8 @@ struct Options {
     unsigned threads = 0;        // 0: all cores
     DtypeChoice dtype = DtypeChoice::automatic;
     std::size_t chunk_size = kAutoChunkSize;
-    bool check_only = false;  // index --check
+    int level = kDefaultLevel;  // -1 ... -9, --level
+    bool check_only = false;    // index --check
     // Set by the folder walk, not the command line:
     bool sync_output = false;   // fsync the output even without --rm (HF cache with --rm)
     bool show_summary = true;   // the -v line (off for the re-read that verifies --rm)
