@@ -141,12 +141,19 @@ TEST_CASE("ans: rejects corrupt and truncated input without crashing") {
     auto longer = packed;
     longer.push_back(0);
     CHECK_FALSE(ans::decode(longer, out));
-    // Flipped bits: decoding must either fail or produce some bytes, never crash.
+    // Flipped bits: decoding must never crash, and never take the damage in silence: it
+    // fails, or its bytes differ (which the chunk checksum then catches).
+    std::size_t rejected = 0;
     for (std::size_t pos = 0; pos < packed.size(); pos += 61) {
         auto bad = packed;
         bad[pos] ^= 0x10;
-        (void)ans::decode(bad, out);
+        INFO("flip at " << pos);
+        if (!ans::decode(bad, out))
+            ++rejected;
+        else
+            CHECK(out != data);
     }
+    CHECK(rejected > 0);
     std::vector<std::uint8_t> shorter(data.size() - 1);
     CHECK_FALSE(ans::decode(packed, shorter));
 }

@@ -174,12 +174,19 @@ TEST_CASE("huffman: rejects corrupt and truncated input without crashing") {
     for (std::size_t cut = 0; cut < packed.size(); cut += 97) {
         CHECK_FALSE(huffman::decode({packed.data(), cut}, out));
     }
-    // Flipped bits: decoding must either fail or produce some bytes, never crash.
+    // Flipped bits: decoding must never crash, and never take the damage in silence: it
+    // fails, or its bytes differ (which the chunk checksum then catches).
+    std::size_t rejected = 0;
     for (std::size_t pos = 0; pos < packed.size(); pos += 61) {
         auto bad = packed;
         bad[pos] ^= 0x10;
-        (void)huffman::decode(bad, out);
+        INFO("flip at " << pos);
+        if (!huffman::decode(bad, out))
+            ++rejected;
+        else
+            CHECK(out != data);
     }
+    CHECK(rejected > 0);
     // Wrong symbol count.
     std::vector<std::uint8_t> shorter(data.size() - 1);
     CHECK_FALSE(huffman::decode(packed, shorter));
