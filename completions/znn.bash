@@ -33,7 +33,7 @@ _znn() {
         compress) opts+=" -o --output -c --stdout -f --force -k --keep --rm -r --recursive -T --threads -1 -2 -3 -4 -5 -6 -7 -8 -9 --level --dtype --chunk-size" ;;
         decompress) opts+=" -o --output -c --stdout -f --force -k --keep --rm -r --recursive -T --threads" ;;
         test) opts+=" -T --threads" ;;
-        list|info) opts="-h --help -v --verbose" ;;
+        list|info) ;;
         bench) opts="-h --help -v --verbose -T --threads --seconds -1 -2 -3 -4 -5 -6 -7 -8 -9 --level --dtype --chunk-size" ;;
         index) opts+=" --check" ;;
     esac

@@ -22,7 +22,7 @@ complete -c znn -n "__fish_seen_subcommand_from $subcommands" -F
 
 # Shared by every subcommand (and the form without one)
 complete -c znn -s h -l help -d 'Print help and exit'
-complete -c znn -n "not __fish_seen_subcommand_from list info bench" -s q -l quiet -d 'Print errors only'
+complete -c znn -n "not __fish_seen_subcommand_from bench" -s q -l quiet -d 'Print errors only'
 complete -c znn -s v -l verbose -d 'Print a summary line per file (list: every frame)'
 
 # compress and decompress, and the form without a subcommand

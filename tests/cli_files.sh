@@ -4,60 +4,9 @@
 # Prints one line per failed check, and "cli_files: N passed, M failed" last; exits 1 if any failed.
 set -uo pipefail
 
-if [[ $# -ne 1 || ! -x $1 ]]; then
-    echo "usage: $0 path/to/znn" >&2
-    exit 2
-fi
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-
-SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/znn-cli-files.XXXXXX") || exit 1
-trap 'chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
-cd "$SCRATCH" || exit 1
-
-PASS=0
-FAIL=0
-RC=0
-
-pass() { PASS=$((PASS + 1)); }
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-note() { echo "note: $*"; }
-
-# run CMD...: runs it with stdout in out.txt, stderr in err.txt, exit code in RC.
-run() {
-    "$@" >out.txt 2>err.txt
-    RC=$?
-}
-# expect_rc NAME WANT: checks RC from the last run.
-expect_rc() {
-    if [[ $RC -eq $2 ]]; then pass; else fail "$1: exit $RC, want $2 (stderr: $(head -c 300 err.txt | tr '\n' '|'))"; fi
-}
-# check NAME CMD...: passes if CMD succeeds.
-check() {
-    local name=$1
-    shift
-    if "$@" >/dev/null 2>&1; then pass; else fail "$name"; fi
-}
-# expect_error_line NAME FILE: err.txt is exactly one line starting "znn: FILE: ".
-expect_error_line() {
-    local lines
-    lines=$(wc -l <err.txt)
-    if [[ $lines -eq 1 && $(head -n1 err.txt) == "znn: $2: "* ]]; then
-        pass
-    else
-        fail "$1: want one line 'znn: $2: ...' on stderr, got $lines: $(head -c 300 err.txt | tr '\n' '|')"
-    fi
-}
-# no_temp_files NAME DIR: no .*.znn-tmp left in DIR.
-no_temp_files() {
-    local left
-    left=$(find "$2" -maxdepth 1 -name '.*.znn-tmp' | head -n 3)
-    if [[ -z $left ]]; then pass; else fail "$1: temp files left: $left"; fi
-}
-absent() { [[ ! -e $1 ]]; }
-empty_file() { [[ ! -s $1 ]]; }
+# shellcheck source=tests/cli_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
+setup_cli_test cli_files "$@"
 
 # ---------------------------------------------------------------------------------------------
 # Data.
@@ -527,14 +476,6 @@ mkdir fsize && cp big.bin fsize/
     check "-T1 decompress without a limit restores the file" cmp big.bin big.orig
 }
 cd "$SCRATCH"
-
-# Runs a command line on a pseudo-terminal (util-linux script): what it prints goes to
-# tty.txt and err.txt, its exit code to RC.
-run_on_tty() {
-    script -qec "$1" /dev/null </dev/null >tty.txt 2>&1
-    RC=$?
-    cp tty.txt err.txt
-}
 
 # ---------------------------------------------------------------------------------------------
 # Compressed data to a terminal.

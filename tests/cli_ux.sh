@@ -6,57 +6,16 @@
 # Prints one line per failed check, and "cli_ux: N passed, M failed" last; exits 1 if any failed.
 set -uo pipefail
 
-if [[ $# -ne 1 || ! -x $1 ]]; then
-    echo "usage: $0 path/to/znn" >&2
-    exit 2
-fi
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+# shellcheck source=tests/cli_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
+setup_cli_test cli_ux "$@"
 
-SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/znn-cli-ux.XXXXXX") || exit 1
-trap 'rm -rf "$SCRATCH"' EXIT
-cd "$SCRATCH" || exit 1
-
-PASS=0
-FAIL=0
-RC=0
-pass() { PASS=$((PASS + 1)); }
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-# run CMD...: stdout in out.txt, stderr in err.txt, exit code in RC.
-run() {
-    "$@" >out.txt 2>err.txt
-    RC=$?
-}
-expect_rc() {
-    if [[ $RC -eq $2 ]]; then pass; else fail "$1: exit $RC, want $2 (stderr: $(head -c 300 err.txt | tr '\n' '|'))"; fi
-}
-check() {
-    local name=$1
-    shift
-    if "$@" >/dev/null 2>&1; then pass; else fail "$name"; fi
-}
-# expect_grep NAME FILE PATTERN: an extended regex that FILE must match.
-expect_grep() {
-    if grep -aqE -- "$3" "$2"; then pass; else fail "$1: /$3/ not in $2: $(head -c 400 "$2" | tr '\r\n' '||')"; fi
-}
 # expect_usage NAME: exit 2, and stderr is one line starting "znn: ".
 expect_usage() {
     expect_rc "$1" 2
     if [[ $(wc -l <err.txt) -eq 1 && $(head -n1 err.txt) == "znn: "* ]]; then pass; else fail "$1: want one 'znn: ...' line: $(tr '\n' '|' <err.txt)"; fi
 }
-absent() { [[ ! -e $1 ]]; }
-empty_file() { [[ ! -s $1 ]]; }
 same() { cmp -s "$1" "$2"; }
-
-HAVE_SCRIPT=0
-if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-linux; then HAVE_SCRIPT=1; fi
-# on_tty CMD: runs a shell command line on a pseudo-terminal; all it prints in tty.txt.
-on_tty() {
-    script -qec "$1" /dev/null </dev/null >tty.txt 2>&1
-    RC=$?
-}
 
 python3 - <<'EOF' || { echo "cli_ux: python3 failed to generate data"; exit 1; }
 import json, os, random, struct
@@ -218,6 +177,12 @@ run "$BIN" list a.bin.znn b.bin.znn w.bin.znn
 expect_grep "list of 3 files: totals row" out.txt '^ +3 .* \(total of 3 files\)$'
 run "$BIN" list w.bin.znn
 if [[ $(wc -l <out.txt) -eq 2 ]]; then pass; else fail "list of one file: no totals row: $(cat out.txt)"; fi
+run "$BIN" list -q w.bin.znn a.bin.znn
+expect_rc "list -q of .znn files" 0
+check "list -q prints nothing" empty_file out.txt
+run "$BIN" list -q w.bin.znn w.orig
+expect_rc "list -q with a file that is not .znn" 1
+check "list -q: the error only" test "$(wc -l <err.txt)" -eq 1 -a ! -s out.txt
 mkdir -p none
 run "$BIN" list none
 expect_grep "list of a folder without .znn files says so" err.txt '^znn: none: no \.znn files'
@@ -233,37 +198,37 @@ expect_grep "bench -T0: one thread per core" out.txt "with $(nproc) thread"
 
 # ---------------------------------------------------------------------------------------------
 # On a terminal: the summary line, the totals, and progress.
-if [[ $HAVE_SCRIPT -eq 1 ]]; then
-    on_tty "'$BIN' -f w.bin"
+if have_script; then
+    run_on_tty "'$BIN' -f w.bin"
     if [[ $(tr -d '\r' <tty.txt) =~ ^w\.bin\ :\ [0-9]+\.[0-9]{2}%\ \(586\ KiB\ =\>\ [0-9.]+\ KiB,\ w\.bin\.znn\)$ ]]; then pass; else fail "summary line on a terminal: $(cat -A tty.txt | head -c 300)"; fi
-    on_tty "'$BIN' -d -f w.bin.znn"
+    run_on_tty "'$BIN' -d -f w.bin.znn"
     expect_grep "decompress summary names the output" tty.txt '^w\.bin\.znn : [0-9.]+% \([0-9.]+ KiB => 586 KiB, w\.bin\)'
-    on_tty "'$BIN' -t w.bin.znn"
+    run_on_tty "'$BIN' -t w.bin.znn"
     expect_grep "test summary says OK" tty.txt '^w\.bin\.znn : [0-9.]+% \([0-9.]+ KiB => 586 KiB, OK\)'
-    on_tty "'$BIN' -c w.bin >stdout.znn"
+    run_on_tty "'$BIN' -c w.bin >stdout.znn"
     check "no summary when the output is stdout" empty_file tty.txt
-    on_tty "'$BIN' -q -f w.bin"
+    run_on_tty "'$BIN' -q -f w.bin"
     check "no summary with -q" empty_file tty.txt
-    on_tty "'$BIN' -f a.bin b.bin"
+    run_on_tty "'$BIN' -f a.bin b.bin"
     if [[ $(tr -d '\r' <tty.txt) =~ ^2\ files\ compressed\ :\ [0-9.]+%\ \(391\ KiB\ =\>\ [0-9.]+\ KiB\)$ ]]; then pass; else fail "several files: one total line: $(cat -A tty.txt | head -c 300)"; fi
-    on_tty "'$BIN' -v -f a.bin b.bin"
+    run_on_tty "'$BIN' -v -f a.bin b.bin"
     if [[ $(grep -c ' : ' tty.txt) -eq 3 ]]; then pass; else fail "several files with -v: a line each and the total: $(cat -A tty.txt | head -c 400)"; fi
-    on_tty "'$BIN' compress -f model"
+    run_on_tty "'$BIN' compress -f model"
     expect_grep "a folder: its total" tty.txt '^1 file compressed : '
 
     # Progress: ZNN_PROGRESS_DELAY_MS=0 draws at every chunk instead of after a second.
-    on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -f --chunk-size 64K w.bin"
+    run_on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -f --chunk-size 64K w.bin"
     expect_grep "progress: bytes done and total, percent, speed, time left" tty.txt \
         'znn: w\.bin: +[0-9]+% [0-9.]+ KiB / 586 KiB, [0-9.]+ [KMG]iB/s, [0-9]+:[0-9]{2} left'
     expect_grep "progress, then the summary" tty.txt 'w\.bin : [0-9.]+% \(586 KiB'
-    on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -f --chunk-size 64K a.bin b.bin"
+    run_on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -f --chunk-size 64K a.bin b.bin"
     expect_grep "several files: which file, and the total" tty.txt \
         'znn: \[1/2\] a\.bin: +[0-9]+%; all +[0-9]+% [0-9.]+ KiB / 391 KiB, [0-9.]+ [KMG]iB/s'
     expect_grep "several files: the second one" tty.txt 'znn: \[2/2\] b\.bin: '
     mkdir -p many && for i in 1 2 3 4; do cp a.bin "many/f$i.bin"; done
-    on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' compress -T2 -f --chunk-size 64K many"
+    run_on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' compress -T2 -f --chunk-size 64K many"
     expect_grep "a folder's files at once: the total alone" tty.txt 'znn: \[[0-9]/4\] all +[0-9]+% [0-9.]+ KiB / 781 KiB'
-    on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -q -f --chunk-size 64K w.bin"
+    run_on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -q -f --chunk-size 64K w.bin"
     check "no progress with -q" empty_file tty.txt
     ZNN_PROGRESS_DELAY_MS=0 "$BIN" -f --chunk-size 64K w.bin 2>err.txt
     check "no progress when stderr is not a terminal" empty_file err.txt

@@ -64,8 +64,8 @@ TEST_CASE("real data: sizes meet issue #2's acceptance bar", "[.real_data]") {
 
 TEST_CASE("real data: higher levels code every shared file no larger", "[.real_data]") {
     // Levels trade speed for size: each file round-trips at the fastest, the default and
-    // a slow level, and the slower levels are never larger (but for 0.01%). (Level 9, far slower, is
-    // checked on the smallest file.)
+    // a slow level, and the slower levels are never larger (but for 0.01%). (Level 9, far slower,
+    // is checked on the smallest file.)
     const fs::path dir = ZNN_SHARED_DATA_DIR;
     REQUIRE(fs::is_directory(dir));
     for (const char* name : {"maxim-deblurring.bf16.safetensors", "esrgan-thick-x4.f32.bin",

@@ -224,7 +224,8 @@ int parse_command_line(int argc, char** argv, Options& o) {
     list->alias("info");
     list->add_option("files", o.inputs, "The .znn files, or folders to list every .znn in")
         ->required();
-    add_verbosity(*list, o, nullptr, "Also show every frame and the bytes of each layout");
+    add_verbosity(*list, o, "Print errors only: the exit status says whether all are .znn files",
+                  "Also show every frame and the bytes of each layout");
 
     auto* bench = app.add_subcommand("bench", "In-memory ratio and speed against zstd -1 and -3");
     bench->add_option("files", o.inputs, "Files to benchmark")->required();

@@ -148,9 +148,11 @@ int run_list(const Options& options) {
                                   static_cast<unsigned long long>(frames[0].content_checksum));
                 else
                     std::snprintf(checksum, sizeof checksum, "(%zu frames)", frames.size());
-                if (!header_printed) print_header();
-                header_printed = true;
-                print_row(one, checksum, path);
+                if (verbosity() >= 1) {
+                    if (!header_printed) print_header();
+                    header_printed = true;
+                    print_row(one, checksum, path);
+                }
                 if (verbosity() >= 2) print_frames(frames);
                 for (const FrameInfo& f : frames) add(all, f);
                 ++files;
@@ -161,7 +163,8 @@ int run_list(const Options& options) {
             }
         }
     }
-    if (files > 1) print_row(all, "-", "(total of " + std::to_string(files) + " files)");
+    if (files > 1 && verbosity() >= 1)
+        print_row(all, "-", "(total of " + std::to_string(files) + " files)");
     std::fflush(stdout);
     return ok ? kExitOk : kExitError;
 }
