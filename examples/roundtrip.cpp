@@ -34,7 +34,8 @@ int main() {
             return 1;
         }
         std::printf("znn %s: %zu -> %zu bytes (%.2f%%), restored exactly\n", znn::version(),
-                    raw.size(), packed.size(), 100.0 * static_cast<double>(packed.size()) / raw.size());
+                    raw.size(), packed.size(),
+                    100.0 * static_cast<double>(packed.size()) / raw.size());
     } catch (const znn::Error& e) {
         std::fprintf(stderr, "roundtrip: %s\n", e.what());
         return 1;
