@@ -116,7 +116,7 @@ else
 fi
 
 # README.md names only files and folders that exist: paths under the repository's top
-# folders, and the file names its code layout lists.
+# folders anywhere, and the file names its code layout lists.
 readme=$src/README.md
 while read -r path; do
     compgen -G "$src/$path" >/dev/null || problem "README.md names $path, which does not exist"
@@ -125,7 +125,8 @@ done < <(grep -oE "(^|[[:space:]\`(])(include|src|tests|man|completions|scripts|
 while read -r name; do
     [[ -n $(find "$src" -path "$src/build*" -prune -o -name "$name" -print -quit) ]] ||
         problem "README.md names $name, which is nowhere in the tree"
-done < <(grep -oE '[[:alnum:]_*.-]+\.(cpp|hpp|sh|py)\b' "$readme" | sort -u)
+done < <(sed -n '/^## Layout of the code/,/^## /p' "$readme" |
+    grep -oE '[[:alnum:]_*.-]+\.(cpp|hpp|sh|py)\b' | sort -u)
 
 # Bash completion, run the way bash runs it: registered for znn, and file names with
 # spaces come back as one word each.

@@ -18,9 +18,10 @@
 
 namespace znn {
 
-// chunk_size 0 (the default): 256 KiB for safetensors files; any other input tries 128,
-// 256 and 512 KiB on its first 512 KiB and keeps the smallest estimated result, since
-// data whose statistics drift (many small tensors) codes smaller in short chunks.
+// chunk_size 0 (the default): the level chooses. At level 3, 256 KiB (kDefaultChunkSize) in
+// the tensors of safetensors files; any other input tries 128, 256 and 512 KiB on its first
+// 512 KiB and keeps the smallest estimated result, since data whose statistics drift (many
+// small tensors) codes smaller in short chunks.
 inline constexpr std::size_t kAutoChunkSize = 0;
 inline constexpr std::size_t kDefaultChunkSize = std::size_t{256} << 10;
 inline constexpr std::size_t kMinChunkSize = 64;
