@@ -89,6 +89,14 @@ run "$BIN" compress --level 10 -f w.bin
 expect_usage "--level 10: out of range"
 run "$BIN" -d -5 w.bin.znn
 expect_usage "a level when decompressing"
+run "$BIN" -d --level 5 w.bin.znn
+expect_usage "--level when decompressing"
+run "$BIN" --dtype bf16 -t w.bin.znn
+expect_usage "--dtype when testing"
+run "$BIN" --chunk-size 64K decompress w.bin.znn
+expect_usage "--chunk-size before decompress"
+run "$BIN" --level 2 bench --seconds 0 a.bin
+expect_rc "--level before bench" 0
 check "out-of-range levels wrote nothing" absent w.bin.znn.znn
 "$BIN" compress -q -f -o minus5 -- -5 2>/dev/null
 check "after --, -5 is a file name" test "$?" -ne 0

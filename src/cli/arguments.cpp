@@ -65,18 +65,20 @@ CLI::Option* add_threads(CLI::App& cmd, Options& o, const char* help) {
         ->check(CLI::Range(0u, 1024u));
 }
 
-void add_codec_flags(CLI::App& cmd, Options& o, std::string& dtype) {
-    cmd.add_option("--level", o.level,
-                   "Level: 1 (fastest) to 9 (smallest), default 3; -1 ... -9 for short")
-        ->type_name("N")
-        ->check(CLI::Range(kMinLevel, kMaxLevel));
-    cmd.add_option("--dtype", dtype, kDtypes)
-        ->check(CLI::IsMember({"auto", "bf16", "fp16", "fp32", "fp8", "bytes"}));
-    cmd.add_option("--chunk-size", o.chunk_size,
-                   "Chunk size: a multiple of 8 from 64 B to 64 MiB; K, KiB, M, MiB allowed")
-        ->type_name("SIZE")
-        ->transform(CLI::AsSizeValue(false))
-        ->check(CLI::Range(std::size_t{kMinChunkSize}, std::size_t{kMaxChunkSize}));
+// Returns the options, so that one given where nothing compresses can be refused.
+std::array<CLI::Option*, 3> add_codec_flags(CLI::App& cmd, Options& o, std::string& dtype) {
+    return {
+        cmd.add_option("--level", o.level,
+                       "Level: 1 (fastest) to 9 (smallest), default 3; -1 ... -9 for short")
+            ->type_name("N")
+            ->check(CLI::Range(kMinLevel, kMaxLevel)),
+        cmd.add_option("--dtype", dtype, kDtypes)
+            ->check(CLI::IsMember({"auto", "bf16", "fp16", "fp32", "fp8", "bytes"})),
+        cmd.add_option("--chunk-size", o.chunk_size,
+                       "Chunk size: a multiple of 8 from 64 B to 64 MiB; K, KiB, M, MiB allowed")
+            ->type_name("SIZE")
+            ->transform(CLI::AsSizeValue(false))
+            ->check(CLI::Range(std::size_t{kMinChunkSize}, std::size_t{kMaxChunkSize}))};
 }
 
 void add_verbosity(CLI::App& cmd, Options& o, const char* quiet_help, const char* verbose_help) {
@@ -197,7 +199,7 @@ int parse_command_line(int argc, char** argv, Options& o) {
     app.add_option("files", o.inputs, "Files or folders to compress, or with -d, -t, -l");
     add_output_flags(app, o);
     CLI::Option* top_threads = add_threads(app, o, "Worker threads (default 0: one per core)");
-    add_codec_flags(app, o, dtype);
+    const auto top_codec_flags = add_codec_flags(app, o, dtype);
     add_verbosity(app, o, kQuietFiles, kVerboseFiles);
 
     auto* compress = app.add_subcommand("compress", "Compress files, folders or stdin to .znn");
@@ -266,9 +268,15 @@ int parse_command_line(int argc, char** argv, Options& o) {
         std::reverse(args.begin(), args.end());  // CLI11 takes a vector last argument first
         app.parse(args);
         if (!app.get_subcommands().empty()) sub = app.get_subcommands().front()->get_name();
-        if (level && !(compress->parsed() || bench->parsed() ||
-                       (sub.empty() && flag_mode.value_or(Mode::compress) == Mode::compress)))
+        // A level, dtype or chunk size where nothing is compressed is a mistake to point out.
+        const bool compressing =
+            compress->parsed() || bench->parsed() ||
+            (sub.empty() && flag_mode.value_or(Mode::compress) == Mode::compress);
+        if (level && !compressing)
             throw UsageProblem{*level + ": a level is for compress and bench only"};
+        for (const CLI::Option* flag : top_codec_flags)
+            if (flag->count() > 0 && !compressing)
+                throw UsageProblem{flag->get_name() + ": for compress and bench only"};
         if (!sub.empty() && flag_mode)
             throw UsageProblem{"-z, -d, -t and -l stand for a subcommand; give one or the other"};
         if (sub.empty()) {
