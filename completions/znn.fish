@@ -3,6 +3,12 @@ set -l subcommands compress decompress test list info bench index extract mount
 complete -c znn -f
 complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -s h -l help -d 'Print help and exit'
 complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -s V -l version -d 'Print version and exit'
+# Without a subcommand, as zstd: files are compressed, or -d, -t, -l them
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -F
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -s z -l compress -d 'Compress (the default)'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -s d -l decompress -d 'Decompress'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -s t -l test -d 'Test'
+complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -s l -l list -d 'List'
 complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a compress -d 'Compress files, folders or stdin to .znn'
 complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a decompress -d 'Restore files, folders or stdin from .znn'
 complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a test -d 'Decode and verify .znn files'
@@ -16,26 +22,33 @@ complete -c znn -n "not __fish_seen_subcommand_from $subcommands" -a mount -d 'S
 # Files for every subcommand
 complete -c znn -n "__fish_seen_subcommand_from $subcommands" -F
 
-# Shared by every subcommand
-complete -c znn -n "__fish_seen_subcommand_from $subcommands" -s h -l help -d 'Print help and exit'
-complete -c znn -n "__fish_seen_subcommand_from $subcommands" -s q -l quiet -d 'Print errors only'
-complete -c znn -n "__fish_seen_subcommand_from $subcommands" -s v -l verbose -d 'Print a summary line per file'
+# Shared by every subcommand (and the form without one)
+complete -c znn -s h -l help -d 'Print help and exit'
+complete -c znn -n "not __fish_seen_subcommand_from bench" -s q -l quiet -d 'Print errors only'
+complete -c znn -s v -l verbose -d 'Print a summary line per file (list: every frame)'
 
-# compress and decompress
+# compress and decompress, and the form without a subcommand
 set -l writers compress decompress
-complete -c znn -n "__fish_seen_subcommand_from $writers" -s o -l output -r -F -d 'Write to this file (one input only)'
-complete -c znn -n "__fish_seen_subcommand_from $writers" -s c -l stdout -d 'Write to stdout'
-complete -c znn -n "__fish_seen_subcommand_from $writers" -s f -l force -d 'Overwrite existing outputs'
-complete -c znn -n "__fish_seen_subcommand_from $writers" -s k -l keep -d 'Keep source files (default)'
-complete -c znn -n "__fish_seen_subcommand_from $writers" -l rm -d 'Remove each source after its output is verified'
-complete -c znn -n "__fish_seen_subcommand_from $writers" -s r -l recursive -d 'Walk folders'
+set -l bare "not __fish_seen_subcommand_from $subcommands"
+set -l writing "__fish_seen_subcommand_from $writers; or $bare"
+complete -c znn -n "$writing" -s o -l output -r -F -d 'Write to this file (one input only)'
+complete -c znn -n "$writing" -s c -l stdout -d 'Write to stdout'
+complete -c znn -n "$writing" -s f -l force -d 'Overwrite existing outputs'
+complete -c znn -n "$writing" -s k -l keep -d 'Keep source files (default)'
+complete -c znn -n "$writing" -l rm -d 'Remove each source after its output is verified'
+complete -c znn -n "$writing" -s r -l recursive -d 'Walk folders'
 
 # threads
-complete -c znn -n "__fish_seen_subcommand_from compress decompress test bench extract mount" -s T -l threads -x -d 'Worker threads'
+complete -c znn -n "__fish_seen_subcommand_from compress decompress test bench extract mount; or $bare" -s T -l threads -x -d 'Worker threads (0: one per core)'
 
-# dtype and chunk size
-complete -c znn -n "__fish_seen_subcommand_from compress bench" -l dtype -x -a 'auto bf16 fp16 fp32 fp8 bytes' -d 'Element type'
-complete -c znn -n "__fish_seen_subcommand_from compress bench" -l chunk-size -x -d 'Chunk size in bytes'
+# level, dtype and chunk size
+set -l coding "__fish_seen_subcommand_from compress bench; or $bare"
+for n in 1 2 3 4 5 6 7 8 9
+    complete -c znn -n "$coding" -o $n -d 'Compression level (1 fastest, 9 smallest)'
+end
+complete -c znn -n "$coding" -l level -x -a '1 2 3 4 5 6 7 8 9' -d 'Compression level'
+complete -c znn -n "$coding" -l dtype -x -a 'auto bf16 fp16 fp32 fp8 bytes' -d 'Element type'
+complete -c znn -n "$coding" -l chunk-size -x -d 'Chunk size (bytes, or with K, KiB, M, MiB)'
 
 # bench
 complete -c znn -n "__fish_seen_subcommand_from bench" -l seconds -x -d 'Minimum time per measurement'

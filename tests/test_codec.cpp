@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "codec/codec.hpp"
@@ -13,11 +14,13 @@ using namespace znn;
 namespace {
 
 std::vector<std::uint8_t> chunk_round_trip(const std::vector<std::uint8_t>& raw, ChunkSpec spec,
-                                           std::size_t* size = nullptr) {
+                                           std::size_t* size = nullptr,
+                                           ChunkHeader* parsed = nullptr) {
     Buffer block;
     encode_chunk(raw, spec, block);
     if (size) *size = block.size();
     const ChunkHeader header = parse_chunk_header(block);
+    if (parsed) *parsed = header;
     std::vector<std::uint8_t> out(header.raw_size);
     decode_chunk(block, header, out);
     return out;
@@ -125,14 +128,48 @@ TEST_CASE("codec: random data is stored and grows by the header only") {
 }
 
 TEST_CASE("codec: the probe recognises BF16, FP16 and FP32 weights") {
-    ChunkSpec spec;
-    spec.probe = true;
-    for (const auto& data :
-         {test::bf16_weights(1 << 18), test::fp16_weights(1 << 18), test::fp32_weights(1 << 18)}) {
+    // The layout of the chunk, and the offset its first whole element starts at.
+    const auto probed = [](const std::vector<std::uint8_t>& data, std::size_t* size = nullptr) {
+        ChunkSpec spec;
+        spec.probe = true;
+        ChunkHeader header;
+        CHECK(chunk_round_trip(data, spec, size, &header) == data);
+        return std::pair{header.layout, header.phase};
+    };
+    const auto size_as = [](std::span<const std::uint8_t> data, Layout layout) {
+        ChunkSpec spec;
+        spec.layout = layout;
+        Buffer block;
+        encode_chunk(data, spec, block);
+        return static_cast<double>(block.size());
+    };
+    const auto bf16 = test::bf16_weights(1 << 18);
+    const auto fp16 = test::fp16_weights(1 << 18);
+    const auto fp32 = test::fp32_weights(1 << 18);
+    for (const auto* data : {&bf16, &fp16, &fp32}) {
         std::size_t size = 0;
-        CHECK(chunk_round_trip(data, spec, &size) == data);
-        CHECK(static_cast<double>(size) < 0.9 * static_cast<double>(data.size()));
+        probed(*data, &size);
+        CHECK(static_cast<double>(size) < 0.9 * static_cast<double>(data->size()));
     }
+    // BF16: bf16, or bf16x, its variant for values below 2 in magnitude.
+    const auto [bf16_layout, bf16_phase] = probed(bf16);
+    CHECK((bf16_layout == Layout::bf16 || bf16_layout == Layout::bf16x));
+    CHECK(bf16_phase == 0);
+    CHECK(probed(fp32) == std::pair{Layout::fp32, std::uint8_t{0}});
+    // FP16 of small values codes within a hair as bf16 (its top byte is then mostly the
+    // exponent too): either 2-byte layout will do, no larger than fp16 by 0.5%.
+    const auto [fp16_layout, fp16_phase] = probed(fp16);
+    CHECK((fp16_layout == Layout::fp16 || fp16_layout == Layout::bf16 ||
+           fp16_layout == Layout::bf16x));
+    CHECK(fp16_phase == 0);
+    CHECK(size_as(fp16, fp16_layout) <= size_as(fp16, Layout::fp16) * 1.005);
+    // Without its first byte, the data's first whole element starts at offset 1 (FP32: 3).
+    const auto shifted = [](const std::vector<std::uint8_t>& d) {
+        return std::vector<std::uint8_t>(d.begin() + 1, d.end());
+    };
+    CHECK(probed(shifted(bf16)).second == 1);
+    CHECK(probed(shifted(fp16)).second == 1);
+    CHECK(probed(shifted(fp32)) == std::pair{Layout::fp32, std::uint8_t{3}});
 }
 
 TEST_CASE("codec: a corrupt payload is reported, never silently decoded") {

@@ -11,7 +11,7 @@ if [[ $# -ne 2 ]]; then
     exit 2
 fi
 znn=$1
-src=$2
+src=$(cd "$2" && pwd)
 man1=$src/man/znn.1
 man5=$src/man/znn.5
 bash_comp=$src/completions/znn.bash
@@ -87,17 +87,79 @@ done
 # The alias of list.
 grep -qw info "$man1" || problem "alias info missing from man/znn.1"
 
-# The pages must render without warnings.
+# The levels: -1 ... -9 are not CLI11 options (the grammar rewrites them to --level), so the
+# help does not list them; the man page and the completions must.
+grep -q 'SH LEVELS' "$man1" || problem "man/znn.1 has no LEVELS section"
+grep -q '\\-1 .*\\-9' "$man1" || problem "man/znn.1 does not show -1 ... -9"
+for n in 1 2 3 4 5 6 7 8 9; do
+    has "$bash_opts" "-$n" || problem "level -$n missing from completions/znn.bash"
+    grep -qE -- "(-o \\\$n|-$n)" "$fish_comp" || problem "level -$n missing from completions/znn.fish"
+done
+grep -q -- "-{1,2,3,4,5,6,7,8,9}" "$zsh_comp" || problem "levels -1 ... -9 missing from completions/_znn"
+
+# The pages must render without warnings, also as man shows them on an 80-column terminal
+# (tables wider than the line are cut there).
 if command -v groff >/dev/null 2>&1; then
     for page in "$man1" "$man5"; do
         out=$(groff -man -ww -z "$page" 2>&1)
         [[ -z $out ]] || problem "groff -man -ww -z $(basename "$page"):"$'\n'"$out"
         out=$(groff -t -man -ww -z "$page" 2>&1)
         [[ -z $out ]] || problem "groff -t -man -ww -z $(basename "$page"):"$'\n'"$out"
+        if command -v man >/dev/null 2>&1; then
+            out=$(MANWIDTH=80 MAN_KEEP_FORMATTING=0 man -l "$page" 2>&1 >/dev/null)
+        else
+            out=$(groff -t -man -ww -z -rLL=78n "$page" 2>&1)
+        fi
+        [[ -z $out ]] || problem "$(basename "$page") at 80 columns:"$'\n'"$out"
     done
 else
     problem "groff not found: cannot check the man pages"
 fi
+
+# README.md names only files and folders that exist: paths under the repository's top
+# folders anywhere, and the file names its code layout lists.
+readme=$src/README.md
+while read -r path; do
+    compgen -G "$src/$path" >/dev/null || problem "README.md names $path, which does not exist"
+done < <(grep -oE "(^|[[:space:]\`(])(include|src|tests|man|completions|scripts|fuzz|examples)/[[:alnum:]_./*-]*" "$readme" |
+    sed -E 's/^[[:space:]`(]//; s/[.,]$//' | sort -u)
+while read -r name; do
+    [[ -n $(find "$src" -path "$src/build*" -prune -o -name "$name" -print -quit) ]] ||
+        problem "README.md names $name, which is nowhere in the tree"
+done < <(sed -n '/^## Layout of the code/,/^## /p' "$readme" |
+    grep -oE '[[:alnum:]_*.-]+\.(cpp|hpp|sh|py)\b' | sort -u)
+
+# Bash completion, run the way bash runs it: registered for znn, and file names with
+# spaces come back as one word each.
+comp_out=$(
+    scratch=$(mktemp -d) || exit 1
+    trap 'rm -rf "$scratch"' EXIT
+    cd "$scratch" || exit 1
+    touch "my model.safetensors" "my model.safetensors.znn" "other file.bin"
+    mkdir "a folder"
+    # shellcheck source=/dev/null
+    source "$bash_comp"
+    complete -p znn | grep -q -- '-F _znn' || echo "completion not registered for znn"
+    expect() {  # expect "WANT|WANT..." WORDS...: completes the last word
+        COMP_WORDS=("$@")
+        COMP_CWORD=$(($# - 1))
+        COMP_LINE="$*"
+        COMP_POINT=${#COMP_LINE}
+        COMPREPLY=()
+        _znn 2>/dev/null
+        local got
+        got=$(printf '%s|' "${COMPREPLY[@]}")
+        [[ $got == "$want|" ]] || echo "'$*' completed to '$got', want '$want|'"
+    }
+    want="my model.safetensors|my model.safetensors.znn" expect znn compress my
+    want="my model.safetensors.znn" expect znn decompress my
+    want="my model.safetensors.znn" expect znn -d my
+    want="other file.bin" expect znn oth
+    want="other file.bin" expect znn compress -o oth
+    want="a folder" expect znn list a
+    want="-9" expect znn compress -9
+)
+[[ -z $comp_out ]] || problem "bash completion:"$'\n'"$comp_out"
 
 if [[ $fail -ne 0 ]]; then
     echo "docs: FAILED" >&2

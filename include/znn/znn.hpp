@@ -21,16 +21,24 @@
 
 namespace znn {
 
-// chunk_size 0 (the default): 256 KiB for safetensors files; any other input tries 128,
-// 256 and 512 KiB on its first 512 KiB and keeps the smallest estimated result, since
-// data whose statistics drift (many small tensors) codes smaller in short chunks.
+// chunk_size 0 (the default): the level chooses. At level 3, 256 KiB (kDefaultChunkSize) in
+// the tensors of safetensors files; any other input tries 128, 256 and 512 KiB on its first
+// 512 KiB and keeps the smallest estimated result, since data whose statistics drift (many
+// small tensors) codes smaller in short chunks.
 inline constexpr std::size_t kAutoChunkSize = 0;
 inline constexpr std::size_t kDefaultChunkSize = std::size_t{256} << 10;
 inline constexpr std::size_t kMinChunkSize = 64;
 inline constexpr std::size_t kMaxChunkSize = std::size_t{64} << 20;
 
-// Called on the writer thread with the input bytes consumed so far: original bytes for
-// compress, compressed bytes for decompress, so the input's size is the total either way.
+// Compression levels, as zstd's: 1 is the fastest (to compress and to decompress), 9 the
+// smallest. Every level writes the same v1 format, read by the same decoder; the default
+// is level 3. README.md ("Levels") says what each one does, measured.
+inline constexpr int kMinLevel = 1;
+inline constexpr int kMaxLevel = 9;
+inline constexpr int kDefaultLevel = 3;
+
+// Called from the writer with the input bytes consumed so far: original bytes for compress,
+// compressed bytes for decompress, so the input's size is the total either way.
 using ProgressFn = std::function<void(std::uint64_t bytes_done)>;
 
 struct CompressOptions {
@@ -42,6 +50,8 @@ struct CompressOptions {
     // With one thread, write the output from a second thread while the next chunks code,
     // as zstd's asynchronous I/O does: worth it when writes cost (files, pipes), not in memory.
     bool overlap_output = false;
+    // kMinLevel (fastest) to kMaxLevel (smallest); compress() throws UsageError otherwise.
+    int level = kDefaultLevel;
 };
 
 struct DecompressOptions {

@@ -11,7 +11,9 @@ int run_decompress(const Options& options) {
                                const Options& o) -> std::optional<std::string> {
         std::string target = output_name_for(o.mode, input);
         if (target.empty() && !o.to_stdout) {
-            print_error(input, "unknown suffix (expected .znn) -- ignored");
+            print_error(input,
+                        "unknown suffix (expected .znn) -- ignored; to decompress it anyway, "
+                        "name the output with -o (or write to stdout with -c)");
             return std::nullopt;
         }
         return target;

@@ -31,6 +31,8 @@ std::vector<fs::path> indexes_for(const std::string& path) {
 int run_index(const Options& options) {
     bool failed = false;
     bool out_of_sync = false;
+    std::size_t checked = 0;
+    std::size_t changed = 0;
     for (const std::string& input : options.inputs) {
         try {
             const std::vector<fs::path> indexes = indexes_for(input);
@@ -39,7 +41,12 @@ int run_index(const Options& options) {
                 try {
                     const IndexSync sync =
                         sync_index(index, IndexPreference::keep_current, options.check_only);
-                    if (!sync.changed()) continue;
+                    ++checked;
+                    if (!sync.changed()) {
+                        if (verbosity() >= 2) std::printf("%s: in sync\n", index.c_str());
+                        continue;
+                    }
+                    ++changed;
                     out_of_sync = true;
                     // The report is the command's output, so stdout; -q keeps only the exit code.
                     if (verbosity() > 0) {
@@ -59,6 +66,10 @@ int run_index(const Options& options) {
             print_error(input, e.code().message());
             failed = true;
         }
+    }
+    if (verbosity() >= 2) {
+        std::printf("%zu index file%s checked, %zu %s\n", checked, checked == 1 ? "" : "s", changed,
+                    options.check_only ? "out of sync" : "updated");
     }
     std::fflush(stdout);
     if (failed) return kExitError;

@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <cmath>
 #include <cstdio>
+
+#include "progress.hpp"
 
 namespace znn::cli {
 
@@ -16,7 +18,7 @@ int g_verbosity = 1;
 spdlog::logger& logger() {
     static auto log = [] {
         auto l = spdlog::stderr_logger_mt("znn");  // folders run files on several threads
-        l->set_pattern("znn: %v");
+        l->set_pattern("%v");
         l->set_level(spdlog::level::trace);
         return l;
     }();
@@ -24,7 +26,14 @@ spdlog::logger& logger() {
 }
 
 std::string prefixed(const std::string& path, const std::string& message) {
-    return path.empty() ? message : path + ": " + message;
+    return "znn: " + (path.empty() ? message : path + ": " + message);
+}
+
+// Every line goes out with the progress line out of its way.
+void emit(spdlog::level::level_enum level, const std::string& line) {
+    const auto lock = lock_progress_line();
+    logger().log(level, line);
+    logger().flush();
 }
 
 }  // namespace
@@ -37,61 +46,48 @@ int verbosity() {
 }
 
 void print_error(const std::string& path, const std::string& message) {
-    logger().error(prefixed(path, message));
-    logger().flush();
+    emit(spdlog::level::err, prefixed(path, message));
 }
 
 void print_warning(const std::string& path, const std::string& message) {
-    if (g_verbosity >= 1) logger().warn(prefixed(path, message));
+    if (g_verbosity >= 1) emit(spdlog::level::warn, prefixed(path, message));
 }
 
 void print_info(const std::string& message) {
-    if (g_verbosity >= 2) logger().info(message);
+    if (g_verbosity >= 2) emit(spdlog::level::info, prefixed("", message));
+}
+
+void print_line(const std::string& line) {
+    emit(spdlog::level::info, line);
+}
+
+bool stderr_is_terminal() {
+    static const bool yes = ::isatty(STDERR_FILENO) == 1;
+    return yes;
 }
 
 std::string format_size(std::uint64_t bytes) {
+    static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     char buf[32];
-    if (bytes < 10'000) {
+    if (bytes < 1024) {
         std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-    } else if (bytes < 10'000'000) {
-        std::snprintf(buf, sizeof buf, "%.2f KB", static_cast<double>(bytes) / 1e3);
-    } else if (bytes < 10'000'000'000ULL) {
-        std::snprintf(buf, sizeof buf, "%.2f MB", static_cast<double>(bytes) / 1e6);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.2f GB", static_cast<double>(bytes) / 1e9);
+        return buf;
     }
+    double value = static_cast<double>(bytes) / 1024;
+    std::size_t unit = 0;
+    // 1023.5 KiB would print as "1024 KiB": move up a unit before rounding does.
+    while (value >= 1023.5 && unit + 1 < std::size(kUnits)) {
+        value /= 1024;
+        ++unit;
+    }
+    const int decimals = value < 9.995 ? 2 : value < 99.95 ? 1 : 0;
+    std::snprintf(buf, sizeof buf, "%.*f %s", decimals, value, kUnits[unit]);
     return buf;
 }
 
-Progress::Progress(std::string name, std::uint64_t total, bool allowed)
-    : name_(std::move(name)),
-      total_(total),
-      enabled_(allowed && g_verbosity >= 1 && ::isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()),
-      last_(start_) {}
-
-Progress::~Progress() {
-    if (drawn_) std::fprintf(stderr, "\r\033[K");
-}
-
-void Progress::update(std::uint64_t done) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    // Quiet for the first second (short jobs never flicker), then 5 redraws a second.
-    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200))
-        return;
-    last_ = now;
-    drawn_ = true;
-    if (total_ > 0) {
-        // An input that grows while it is read could count past its size at the start.
-        const double fraction =
-            static_cast<double>(std::min(done, total_)) / static_cast<double>(total_);
-        std::fprintf(stderr, "\r\033[Kznn: %s: %3.0f%% %s", name_.c_str(), 100.0 * fraction,
-                     format_size(done).c_str());
-    } else {
-        std::fprintf(stderr, "\r\033[Kznn: %s: %s", name_.c_str(), format_size(done).c_str());
-    }
-    std::fflush(stderr);
+std::string format_speed(double bytes_per_second) {
+    const double rounded = std::max(0.0, std::round(bytes_per_second));
+    return format_size(static_cast<std::uint64_t>(rounded)) + "/s";
 }
 
 }  // namespace znn::cli

@@ -1,7 +1,7 @@
-// Everything the CLI prints to stderr: errors, the -v summary, the progress line.
+// Everything the CLI prints to stderr goes through here: errors, warnings, -v lines, and
+// the progress line (progress.hpp) that every other line first clears.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -14,27 +14,18 @@ int verbosity();
 void print_error(const std::string& path, const std::string& message);
 // Printed unless -q.
 void print_warning(const std::string& path, const std::string& message);
-// Printed with -v.
+// "znn: <message>", printed with -v.
 void print_info(const std::string& message);
+// A line as it is (no "znn: "), for summaries.
+void print_line(const std::string& line);
 
-// Human-readable sizes: "45.46 MB".
+// Whether stderr is a terminal: progress and summary lines are for people watching.
+bool stderr_is_terminal();
+
+// Sizes as zstd shows them, in binary units with three significant digits: "512 B",
+// "9.77 KiB", "84.7 MiB", "1.23 GiB".
 std::string format_size(std::uint64_t bytes);
-
-// A progress line on stderr, redrawn at most a few times a second, and only when stderr
-// is a terminal, -q is off, and the job has run long enough to be worth it.
-class Progress {
-  public:
-    Progress(std::string name, std::uint64_t total, bool allowed = true);  // total 0: unknown
-    ~Progress();
-    void update(std::uint64_t done);
-
-  private:
-    std::string name_;
-    std::uint64_t total_;
-    bool enabled_;
-    bool drawn_ = false;
-    std::chrono::steady_clock::time_point start_;
-    std::chrono::steady_clock::time_point last_;
-};
+// A speed in the same units: "812 MiB/s".
+std::string format_speed(double bytes_per_second);
 
 }  // namespace znn::cli

@@ -13,6 +13,8 @@
 #include "console.hpp"
 #include "file_job.hpp"
 #include "output_file.hpp"
+#include "progress.hpp"
+#include "summary.hpp"
 #include "walk.hpp"
 #include "znn/znn.hpp"
 
@@ -43,6 +45,7 @@ Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& op
         c.threads = options.threads;
         c.chunk_size = options.chunk_size;
         c.dtype = options.dtype;
+        c.level = options.level;
         c.progress = report;
         c.overlap_output = true;
         return compress(in, out, c);
@@ -69,24 +72,12 @@ void verify_compressed(const std::string& path, const Stats& written, const Opti
         throw FormatError("verification failed: size differs", path);
 }
 
-void print_summary(const std::string& name, Mode mode, const Stats& stats, double seconds,
-                   const Options& options) {
-    if (verbosity() < 2 || !options.show_summary) return;
-    const std::uint64_t raw = stats.raw_bytes;
-    const std::uint64_t packed = stats.compressed_bytes;
-    const double pct = raw ? 100.0 * static_cast<double>(packed) / static_cast<double>(raw) : 0.0;
-    const double speed = seconds > 0 ? static_cast<double>(raw) / seconds / 1e6 : 0.0;
-    char line[256];
-    // The percentage is always compressed / original, whichever way the data went.
-    if (mode == Mode::compress) {
-        std::snprintf(line, sizeof line, "%s: %s -> %s (%.2f%%), %.0f MB/s", name.c_str(),
-                      format_size(raw).c_str(), format_size(packed).c_str(), pct, speed);
-    } else {
-        std::snprintf(line, sizeof line, "%s: %s -> %s (%.2f%%%s), %.0f MB/s", name.c_str(),
-                      format_size(packed).c_str(), format_size(raw).c_str(), pct,
-                      mode == Mode::test ? ", OK" : "", speed);
-    }
-    print_info(line);
+void report_done(const std::string& input, const std::string& output, const Stats& stats,
+                 std::chrono::steady_clock::time_point start, const Options& options) {
+    if (!options.show_summary) return;
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    report_file(options.mode, {input, options.mode == Mode::test ? std::string() : output,
+                               stats.raw_bytes, stats.compressed_bytes, took.count()});
 }
 
 }  // namespace
@@ -136,9 +127,8 @@ bool process_stream(const Options& options) {
         Progress progress("stdin", 0);
         const auto start = std::chrono::steady_clock::now();
         const Stats stats = run_codec(mode, in, out, options, progress);
-        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
         if (target.file) target.file->commit(true, false);
-        print_summary("stdin", mode, stats, took.count(), options);
+        report_done("stdin", target.name, stats, start, options);
         return true;
     } catch (const UsageError&) {
         throw;  // exit 2, from main
@@ -168,7 +158,7 @@ bool process_file(const std::string& input, const std::string& target, const Opt
         FdOutput fd_out(output.fd, output.name);
         NullOutput null_out;
         OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
-        Progress progress(input, size_of(in.fd), options.show_progress);
+        Progress progress(input, size_of(in.fd), options.show_progress, options.show_summary);
         const auto start = std::chrono::steady_clock::now();
         Stats stats;
         try {
@@ -177,7 +167,6 @@ bool process_file(const std::string& input, const std::string& target, const Opt
             if (e.path().empty()) e.set_path(input);
             throw;
         }
-        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
         if (file) {
             file->copy_metadata_from(input);
             file->commit(options.force, options.remove_source || options.sync_output);
@@ -196,7 +185,7 @@ bool process_file(const std::string& input, const std::string& target, const Opt
             // What went to a device or pipe cannot be read back and verified.
             print_warning(input, "output is not a regular file: source kept");
         }
-        print_summary(input, mode, stats, took.count(), options);
+        report_done(input, output.name, stats, start, options);
         return true;
     } catch (const UsageError&) {
         throw;  // exit 2, from main
@@ -209,7 +198,25 @@ bool process_file(const std::string& input, const std::string& target, const Opt
     }
 }
 
-bool run_inputs(const Options& options, const TargetName& target_for) {
+namespace {
+
+// The progress line's total: every file named, stdin with an unknown size. A folder
+// plans its own files when it is walked.
+void plan_inputs(const std::vector<std::string>& inputs) {
+    if (inputs.empty()) plan_progress(1, 0);
+    bool several = inputs.size() > 1;
+    for (const std::string& input : inputs) {
+        std::error_code ec;
+        const auto status = fs::status(input, ec);
+        several = several || fs::is_directory(status);
+        if (fs::is_directory(status)) continue;
+        const std::uintmax_t size = fs::is_regular_file(status) ? fs::file_size(input, ec) : 0;
+        plan_progress(1, ec ? 0 : size);
+    }
+    expect_several_files(several);
+}
+
+bool run_each_input(const Options& options, const TargetName& target_for) {
     if (!options.output.empty() && options.inputs.size() > 1)
         throw UsageError("-o takes a single input file");
     if (options.inputs.empty() || (options.inputs.size() == 1 && options.inputs[0] == "-"))
@@ -254,6 +261,15 @@ bool run_inputs(const Options& options, const TargetName& target_for) {
         // Same as process_file, plus HF-cache links and the index beside the file.
         ok = process_model_file(input, target, options) && ok;
     }
+    return ok;
+}
+
+}  // namespace
+
+bool run_inputs(const Options& options, const TargetName& target_for) {
+    plan_inputs(options.inputs);
+    const bool ok = run_each_input(options, target_for);
+    report_totals(options.mode);
     return ok;
 }
 

@@ -16,6 +16,7 @@
 
 #include "console.hpp"
 #include "file_job.hpp"
+#include "progress.hpp"
 #include "znn/errors.hpp"
 #include "znn/stream.hpp"
 #include "znn/znn.hpp"
@@ -270,7 +271,26 @@ std::vector<fs::path> indexes_in(const fs::path& dir) {
     return found;
 }
 
+// The progress line counts the folder's files; -v says when there are none.
+void announce_jobs(const std::string& dir, const std::vector<FileJob>& jobs,
+                   const Options& options) {
+    std::uintmax_t bytes = 0;
+    for (const FileJob& job : jobs) bytes += job.size;
+    plan_progress(jobs.size(), bytes);
+    if (!jobs.empty()) return;
+    print_info(dir + ": " +
+               (options.mode == Mode::compress
+                    ? "nothing to compress (no weight files; see \"Folders\" in man znn)"
+                    : "nothing to " +
+                          std::string(options.mode == Mode::test ? "test" : "decompress") +
+                          " (no .znn files)"));
+}
+
 }  // namespace
+
+std::vector<fs::path> files_under(const fs::path& dir, std::error_code& ec) {
+    return collect_files(dir, ec);
+}
 
 std::string describe_renames(const IndexSync& sync) {
     std::string text;
@@ -311,6 +331,7 @@ bool process_directory(const std::string& dir, const Options& options) {
         }
         jobs.push_back({file.string(), size});
     }
+    announce_jobs(dir, jobs, options);
     auto run = [&](const FileJob& job, const Options& job_options) {
         const std::string target =
             options.mode == Mode::test ? std::string() : output_name_for(options.mode, job.path);

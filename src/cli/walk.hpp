@@ -2,12 +2,20 @@
 // index files (*.index.json) and Hugging Face cache links consistent with the result.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "options.hpp"
 #include "znn/model_dir.hpp"
 
 namespace znn::cli {
+
+// Regular files under dir, sorted, symlinked files included (an HF snapshot holds nothing
+// else); not a cache's blobs/ folder, nor our in-flight temporaries. ec says why a walk failed.
+std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir,
+                                               std::error_code& ec);
 
 // Processes every eligible file under dir, then brings the index files under it in sync.
 // Prints its own errors. False if anything failed.

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "codec/policy.hpp"
 #include "common/buffer.hpp"
 #include "format/chunk_header.hpp"
 #include "znn/layout.hpp"
@@ -18,6 +19,7 @@ struct ChunkSpec {
     std::uint8_t phase = 0;
     bool probe = false;     // choose layout and phase from the data itself
     bool metadata = false;  // headers and the like: worth a stronger zstd level
+    const CodecPolicy* policy = &default_codec_policy();  // the compression level's choices
 };
 
 // Encodes raw (1..kMaxChunkSize bytes) into a complete chunk block, replacing block's

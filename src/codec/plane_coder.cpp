@@ -18,7 +18,6 @@ namespace znn {
 
 namespace {
 
-constexpr int kDataZstdLevel = 3;
 // Headers (safetensors JSON) are mostly repeated keys: large ones code smaller and far
 // faster at level 1 than at higher levels; small ones get level 9, which costs ~1 ms at
 // 64 KiB and codes them a fifth smaller.
@@ -30,18 +29,18 @@ constexpr std::size_t kSmallMetadata = 64 << 10;
 constexpr std::size_t kZstdSampleSize = 64 << 10;
 constexpr int kZstdSampleLevel = 1;
 constexpr double kZstdSampleGain = 0.97;
-// Huffman must save this share of a plane to be used. Sign-and-mantissa planes that it
-// shrinks by less decode one symbol a lookup (~0.6 ns a byte against a copy's ~0.02) and
-// save little; exponent planes save 60% or more.
-constexpr double kHuffmanMinGain = 0.07;
-// tANS replaces Huffman on the fp8 layout's planes when it codes them smaller by
-// kAnsMinGain: whole-bit Huffman codes cost ~1% over the entropy on planes of ~5 bits a
-// symbol. It decodes at about half Huffman's speed, so it is used nowhere else.
+// Huffman must save the policy's huffman_min_gain of a plane to be used. Sign-and-mantissa
+// planes that it shrinks by a little decode one symbol a lookup (~0.6 ns a byte against a
+// copy's ~0.02) and save little; exponent planes save 60% or more.
+// tANS replaces Huffman (on the fp8 layout's planes, or on every plane, as the policy says)
+// when it codes them smaller by kAnsMinGain: whole-bit Huffman codes cost ~1% over the
+// entropy on planes of ~5 bits a symbol. It decodes at about half Huffman's speed.
+// On fp8 planes, only those of kAnsMinBitsPerSymbol or more bits a symbol are tried.
 constexpr double kAnsMinBitsPerSymbol = 4.0;
 constexpr double kAnsMinGain = 0.002;
 // Sign and mantissa planes of floats are close to random. Before counting such a plane in
 // full, kSampleSlices slices of at most kSampleSlice bytes spread over it are counted; if
-// even the sample cannot gain kHuffmanMinGain, the plane is stored.
+// even the sample cannot gain min_gain, the plane is stored.
 constexpr std::size_t kSampleSlice = 1 << 9;
 constexpr std::size_t kSampleSlices = 8;
 constexpr std::size_t kMinSampledPlane = 16 << 10;
@@ -53,7 +52,7 @@ bool is_float_layout(Layout layout) {
 
 // True when a sample shows the plane cannot gain enough from Huffman or zstd to be worth
 // a full count. Deterministic: depends only on the plane's bytes.
-bool sample_says_random(std::span<const std::uint8_t> plane) {
+bool sample_says_random(std::span<const std::uint8_t> plane, double min_gain) {
     if (plane.size() < kMinSampledPlane) return false;
     const std::size_t slice = std::min(kSampleSlice, plane.size() / (8 * kSampleSlices));
     // Gathered and counted at once: per-slice histograms cost more to clear and sum.
@@ -67,7 +66,7 @@ bool sample_says_random(std::span<const std::uint8_t> plane) {
     // Order-0 entropy is a floor for Huffman and cheaper than building a code. On a
     // sample it reads a little low, which errs toward counting.
     const double bits = entropy_bits(counts);
-    return bits > 8.0 * static_cast<double>(n) * (1.0 - kHuffmanMinGain);
+    return bits > 8.0 * static_cast<double>(n) * (1.0 - min_gain);
 }
 
 std::size_t zstd_compress(std::span<const std::uint8_t> src, int level, Buffer& dst) {
@@ -95,8 +94,8 @@ std::optional<std::size_t> zstd_under(std::span<const std::uint8_t> plane, int l
 // whole Huffman pass.
 bool worth_trying_zstd(const ChunkSpec& spec, Layout layout, const Histogram& counts,
                        std::size_t n) {
-    if (spec.metadata || layout == Layout::bytes || layout == Layout::group2 ||
-        layout == Layout::group4 || layout == Layout::group8)
+    if (spec.metadata || spec.policy->zstd_dense_planes || layout == Layout::bytes ||
+        layout == Layout::group2 || layout == Layout::group4 || layout == Layout::group8)
         return true;
     const auto top = *std::max_element(counts.begin(), counts.end());
     return top > n / 2;
@@ -116,9 +115,11 @@ std::size_t plane_encode_bound(std::size_t n) noexcept {
 
 CodedPlane encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& spec, Layout layout,
                         const PlaneStats* known, double short_code_max_loss, std::uint8_t* dst) {
+    const CodecPolicy& policy = *spec.policy;
     const std::size_t n = plane.size();
     if (n == 0) return {PlaneCodec::stored, 0};
-    if (known == nullptr && is_float_layout(layout) && sample_says_random(plane))
+    if (known == nullptr && is_float_layout(layout) &&
+        sample_says_random(plane, policy.huffman_min_gain))
         return store_plane(plane, dst);
     // A large JSON header is text: zstd always wins, and counting it for Huffman is waste.
     if (spec.metadata && n > kSmallMetadata) {
@@ -130,7 +131,8 @@ CodedPlane encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& sp
     // a plane that reaches here holds exponent bits. FP32 planes are counted in full, as
     // their exponents carry a larger share of the chunk.
     const bool two_byte_float =
-        layout == Layout::bf16 || layout == Layout::bf16x || layout == Layout::fp16;
+        policy.sampled_counts &&
+        (layout == Layout::bf16 || layout == Layout::bf16x || layout == Layout::fp16);
     const PlaneStats stats =
         known != nullptr
             ? *known
@@ -142,7 +144,7 @@ CodedPlane encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& sp
     }
     // No code codes below the entropy: where even it misses the bar and zstd is not worth a
     // try, the plane is stored before a code is built.
-    const double bar = static_cast<double>(n) * (1.0 - kHuffmanMinGain);
+    const double bar = static_cast<double>(n) * (1.0 - policy.huffman_min_gain);
     const bool try_zstd = worth_trying_zstd(spec, layout, counts, n);
     if (!try_zstd && entropy_bits(counts) / 8 >= bar) return store_plane(plane, dst);
     const huffman::CodeLengths lengths =
@@ -154,9 +156,10 @@ CodedPlane encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& sp
     // The entropy bounds what tANS can save; checking it first skips choosing levels (a
     // shortest-path search) on planes that cannot pay.
     const double huffman_bytes = static_cast<double>(huffman_estimate);
-    if (layout == Layout::fp8 &&
-        huffman_bytes * 8 >= kAnsMinBitsPerSymbol * static_cast<double>(n) &&
-        entropy_bits(counts) / 8 < huffman_bytes * (1.0 - kAnsMinGain)) {
+    const bool ans_allowed = policy.ans_everywhere ||
+                             (policy.ans_fp8 && layout == Layout::fp8 &&
+                              huffman_bytes * 8 >= kAnsMinBitsPerSymbol * static_cast<double>(n));
+    if (ans_allowed && entropy_bits(counts) / 8 < huffman_bytes * (1.0 - kAnsMinGain)) {
         levels = ans::choose_levels(counts);
         const std::size_t ans_estimate = ans::estimate_size(counts, *levels, n);
         if (static_cast<double>(ans_estimate) < huffman_bytes * (1.0 - kAnsMinGain))
@@ -166,7 +169,7 @@ CodedPlane encode_plane(std::span<const std::uint8_t> plane, const ChunkSpec& sp
     }
 
     if (try_zstd) {
-        const int level = !spec.metadata        ? kDataZstdLevel
+        const int level = !spec.metadata        ? policy.data_zstd_level
                           : n <= kSmallMetadata ? kSmallMetadataZstdLevel
                                                 : kMetadataZstdLevel;
         Scratch& s = scratch();

@@ -10,6 +10,11 @@ namespace znn {
 
 std::vector<FrameInfo> inspect_frames(std::uint64_t file_size, const ReadAt& read_at) {
     if (file_size == 0) throw FormatError("empty input: not a .znn file");
+    // Any other file says so by its first bytes, before its end is read as a footer.
+    if (file_size < kFrameHeaderSize) throw FormatError("not a .znn file (too short)");
+    std::array<std::uint8_t, kFrameHeaderSize> first{};
+    read_at(0, first);
+    check_frame_header(first);
     std::vector<FrameInfo> frames;
     std::uint64_t end = file_size;
     while (end > 0) {

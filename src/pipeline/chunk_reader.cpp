@@ -10,17 +10,14 @@ namespace znn {
 
 namespace {
 
-// What trial_chunk_size() tries, the default first (it wins ties), and on how much input.
-constexpr std::array<std::size_t, 3> kTrialChunkSizes = {kDefaultChunkSize, kDefaultChunkSize / 2,
-                                                         kDefaultChunkSize * 2};
-constexpr std::size_t kTrialBytes = std::size_t{1} << 19;
-
-// The chunk size that codes `sample` smallest: data whose statistics drift (many small
-// tensors) wants short chunks, steady data long ones. Depends only on the sample's bytes.
+// The chunk size of the policy's trial sizes that codes `sample` smallest: data whose
+// statistics drift (many small tensors) wants short chunks, steady data long ones. The
+// first size wins ties. Depends only on the sample's bytes.
 std::size_t trial_chunk_size(std::span<const std::uint8_t> sample, const ChunkSpec& spec) {
-    std::size_t best_size = kDefaultChunkSize;
+    const auto sizes = spec.policy->trial_chunk_sizes;
+    std::size_t best_size = sizes.front();
     std::uint64_t best_bytes = UINT64_MAX;
-    for (const std::size_t size : kTrialChunkSizes) {
+    for (const std::size_t size : sizes) {
         std::uint64_t bytes = 0;
         for (std::size_t at = 0; at < sample.size(); at += size)
             bytes +=
@@ -34,8 +31,9 @@ std::size_t trial_chunk_size(std::span<const std::uint8_t> sample, const ChunkSp
     return best_size;
 }
 
-ChunkSpec spec_for_choice(DtypeChoice choice) {
+ChunkSpec spec_for_choice(DtypeChoice choice, const CodecPolicy& policy) {
     ChunkSpec spec;
+    spec.policy = &policy;
     switch (choice) {
         case DtypeChoice::automatic:
             spec.probe = true;
@@ -65,7 +63,8 @@ ChunkReader::ChunkReader(InputStream& in, const CompressOptions& options)
     : in_(in),
       chunk_size_(options.chunk_size),
       dtype_(options.dtype),
-      rest_spec_(spec_for_choice(options.dtype)) {
+      policy_(codec_policy(options.level)),
+      rest_spec_(spec_for_choice(options.dtype, policy_)) {
     if (chunk_size_ != kAutoChunkSize &&
         (chunk_size_ < kMinChunkSize || chunk_size_ > kMaxChunkSize || chunk_size_ % 8 != 0))
         throw UsageError("chunk size must be a multiple of 8 between 64 B and 64 MiB");
@@ -98,7 +97,7 @@ void ChunkReader::plan() {
                 if (got == *json_size) {
                     if (auto regions = plan_safetensors({sniffed_.data() + 8, *json_size})) {
                         regions_.assign(regions->begin(), regions->end());
-                        if (chunk_size_ == kAutoChunkSize) chunk_size_ = kDefaultChunkSize;
+                        if (chunk_size_ == kAutoChunkSize) chunk_size_ = policy_.tensor_chunk_size;
                         return;
                     }
                 }
@@ -106,11 +105,16 @@ void ChunkReader::plan() {
         }
     }
     if (chunk_size_ != kAutoChunkSize) return;
-    // Not safetensors: choose the chunk size on the first kTrialBytes, kept to be served.
+    if (policy_.trial_chunk_sizes.size() == 1) {
+        chunk_size_ = policy_.trial_chunk_sizes.front();
+        return;
+    }
+    // Not safetensors: choose the chunk size on the first trial_bytes, kept to be served.
+    const std::size_t trial_bytes = policy_.trial_bytes;
     const std::size_t have = sniffed_.size();
-    if (have < kTrialBytes) {
-        sniffed_.resize(kTrialBytes);
-        sniffed_.resize(have + read_fully(in_, {sniffed_.data() + have, kTrialBytes - have}));
+    if (have < trial_bytes) {
+        sniffed_.resize(trial_bytes);
+        sniffed_.resize(have + read_fully(in_, {sniffed_.data() + have, trial_bytes - have}));
     }
     chunk_size_ = trial_chunk_size(sniffed_, rest_spec_);
 }
@@ -120,9 +124,9 @@ bool ChunkReader::next(ChunkTask& task) {
     task.fetch_size = 0;
     while (!regions_.empty() && regions_.front().size == 0) regions_.pop_front();
     const bool in_region = !regions_.empty();
-    const ChunkSpec spec =
-        in_region ? ChunkSpec{regions_.front().layout, 0, false, regions_.front().metadata}
-                  : rest_spec_;
+    const ChunkSpec spec = in_region ? ChunkSpec{regions_.front().layout, 0, false,
+                                                 regions_.front().metadata, &policy_}
+                                     : rest_spec_;
     std::size_t want = chunk_size_;
     if (in_region)
         want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));

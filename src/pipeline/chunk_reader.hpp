@@ -35,6 +35,7 @@ class ChunkReader {
     InputStream& in_;
     std::size_t chunk_size_;
     DtypeChoice dtype_;
+    const CodecPolicy& policy_;
     bool planned_ = false;
     std::deque<Region> regions_;         // known regions, then the rest of the input
     ChunkSpec rest_spec_;                // how to code what follows the known regions

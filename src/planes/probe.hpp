@@ -14,6 +14,8 @@ struct ProbeResult {
     std::uint8_t phase = 0;
 };
 
-ProbeResult probe_layout(std::span<const std::uint8_t> data) noexcept;
+// Looks at sample_size bytes (a multiple of 4, or all of data if smaller) from the middle
+// of data: larger samples guess better on mixed data and cost proportionally more.
+ProbeResult probe_layout(std::span<const std::uint8_t> data, std::size_t sample_size) noexcept;
 
 }  // namespace znn

@@ -44,12 +44,11 @@ void count_elements(const std::uint8_t* src, std::size_t begin, std::size_t end,
     for (; i < end; ++i) ++sub[0][element_symbol(load_le<std::uint16_t>(src + 2 * i))];
 }
 
-// The sample's elements: all of them below kSampledCountsMin, else the first
-// 1/kSampleShare of each kSampleBlock.
-std::array<std::uint32_t, kElementBins> count_element_sample(const std::uint8_t* src,
-                                                             std::size_t k) noexcept {
+// The sample's elements: the first 1/kSampleShare of each kSampleBlock, or all of them.
+std::array<std::uint32_t, kElementBins> count_element_sample(const std::uint8_t* src, std::size_t k,
+                                                             bool sampled) noexcept {
     SubCounts sub{};
-    const std::size_t counted = k >= kSampledCountsMin ? kSampleBlock / kSampleShare : kSampleBlock;
+    const std::size_t counted = sampled ? kSampleBlock / kSampleShare : kSampleBlock;
     for (std::size_t block = 0; block < k; block += kSampleBlock)
         count_elements(src, block, std::min(k, block + counted), sub);
     std::array<std::uint32_t, kElementBins> counts{};
@@ -119,9 +118,10 @@ simd::ByteSet byte_set(const bool* known) noexcept {
 
 }  // namespace
 
-Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept {
-    auto counts = count_element_sample(src, k);
-    if (k >= kSampledCountsMin) {
+Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k, bool sampled) noexcept {
+    sampled = sampled && k >= kSampledCountsMin;
+    auto counts = count_element_sample(src, k, sampled);
+    if (sampled) {
         SymbolSet<kElementBins> known = known_set(counts);
         SymbolSet<kElementBins> extra{};
         // Symbols with bit 8 clear by their low 8 bits, and those with it set.

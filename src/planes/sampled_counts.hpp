@@ -32,7 +32,8 @@ struct Bf16Counts {
     Histogram x{};
     bool fits_x = false;
 };
-Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k) noexcept;
+// With sampled false, every element is counted.
+Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k, bool sampled = true) noexcept;
 
 // A byte plane's histogram, sampled as above.
 Histogram count_bytes_sampled(std::span<const std::uint8_t> plane);
