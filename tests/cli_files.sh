@@ -10,7 +10,7 @@ if [[ $# -ne 1 || ! -x $1 ]]; then
 fi
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 
-SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/znn-cli-files.XXXXXX") || exit 1
+SCRATCH=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/znn-cli-files.XXXXXX")") || exit 1
 trap 'chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH" || exit 1
 
@@ -57,6 +57,15 @@ no_temp_files() {
     if [[ -z $left ]]; then pass; else fail "$1: temp files left: $left"; fi
 }
 absent() { [[ ! -e $1 ]]; }
+# wait_output_open PID DIR: waits until PID has its output open in DIR (being written:
+# an unnamed temporary shows as "DIR/#N (deleted)", a named one as DIR/.NAME.XXXX.znn-tmp).
+wait_output_open() {
+    for _ in $(seq 200); do
+        ls -l "/proc/$1/fd" 2>/dev/null | grep -qF -e "-> $2/#" -e "-> $2/." && return 0
+        sleep 0.02
+    done
+    return 1
+}
 empty_file() { [[ ! -s $1 ]]; }
 
 # ---------------------------------------------------------------------------------------------
@@ -630,11 +639,7 @@ mkdir sig && cp small.bin sig/
         # Input that stalls after its first bytes, so znn is caught mid-file.
         (cat small.bin; sleep 5) | "$BIN" compress -o out.znn 2>err.txt &
         pid=$!
-        for _ in $(seq 100); do
-            [[ -n $(find . -maxdepth 1 -name '.out.znn.*.znn-tmp') ]] && break
-            sleep 0.05
-        done
-        check "SIG$sig: the temporary output existed" test -n "$(find . -maxdepth 1 -name '.out.znn.*.znn-tmp')"
+        check "SIG$sig: znn had its output open" wait_output_open "$pid" "$PWD"
         kill -s "$sig" "$pid"
         wait "$pid"
         RC=$?
@@ -737,11 +742,7 @@ mkdir sig2 && cp small.bin sig2/
     for sig in INT TERM; do
         (head -c "$half" small.bin.znn; sleep 5) | "$BIN" decompress -o out.bin 2>err.txt &
         pid=$!
-        for _ in $(seq 100); do
-            [[ -n $(find . -maxdepth 1 -name '.out.bin.*.znn-tmp') ]] && break
-            sleep 0.05
-        done
-        check "decompress SIG$sig: the temporary output existed" test -n "$(find . -maxdepth 1 -name '.out.bin.*.znn-tmp')"
+        check "decompress SIG$sig: znn had its output open" wait_output_open "$pid" "$PWD"
         kill -s "$sig" "$pid"
         wait "$pid"
         RC=$?

@@ -9,6 +9,8 @@
 
 namespace znn::cli {
 
+class ModelSync;
+
 enum class Mode { compress, decompress, test, list, bench, index };
 
 struct Options {
@@ -25,9 +27,9 @@ struct Options {
     std::size_t chunk_size = kAutoChunkSize;
     bool check_only = false;  // index --check
     // Set by the folder walk, not the command line:
-    bool sync_output = false;   // fsync the output even without --rm (HF cache with --rm)
     bool show_summary = true;   // the -v line (off for the re-read that verifies --rm)
     bool show_progress = true;  // off while several files run at once
+    ModelSync* sync = nullptr;  // index files and --rm removals of this run (see ModelSync)
     double bench_seconds = 1.0;
 };
 
