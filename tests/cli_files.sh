@@ -9,37 +9,14 @@ if [[ $# -ne 1 || ! -x $1 ]]; then
     exit 2
 fi
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 SCRATCH=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/znn-cli-files.XXXXXX")") || exit 1
 trap 'chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH" || exit 1
 
-PASS=0
-FAIL=0
-RC=0
+source "$HERE/cli_common.sh"
 
-pass() { PASS=$((PASS + 1)); }
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-note() { echo "note: $*"; }
-
-# run CMD...: runs it with stdout in out.txt, stderr in err.txt, exit code in RC.
-run() {
-    "$@" >out.txt 2>err.txt
-    RC=$?
-}
-# expect_rc NAME WANT: checks RC from the last run.
-expect_rc() {
-    if [[ $RC -eq $2 ]]; then pass; else fail "$1: exit $RC, want $2 (stderr: $(head -c 300 err.txt | tr '\n' '|'))"; fi
-}
-# check NAME CMD...: passes if CMD succeeds.
-check() {
-    local name=$1
-    shift
-    if "$@" >/dev/null 2>&1; then pass; else fail "$name"; fi
-}
 # expect_error_line NAME FILE: err.txt is exactly one line starting "znn: FILE: ".
 expect_error_line() {
     local lines

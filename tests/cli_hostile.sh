@@ -15,18 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SCRATCH=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/znn-cli-hostile.XXXXXX")") || exit 1
 trap 'rm -rf "$SCRATCH"' EXIT
 
-PASS=0
-FAIL=0
-pass() { PASS=$((PASS + 1)); }
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-check() {
-    local name=$1
-    shift
-    if "$@" >/dev/null 2>&1; then pass; else fail "$name"; fi
-}
+source "$HERE/cli_common.sh"
 
 # Everything about a tree that a write, rename or delete would change: each entry's type,
 # link target or content hash.
@@ -105,5 +94,4 @@ check "foreign-cache-index: the index is now a file of the folder" \
     test -f foreign-cache-index/model/model.safetensors.index.json -a ! -L foreign-cache-index/model/model.safetensors.index.json
 check "subfolder-link-out: the linked folder was not walked" test ! -e subfolder-link-out/outside/dir/w.safetensors.znn
 
-echo "cli_hostile: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+report cli_hostile

@@ -13,6 +13,7 @@ if [[ $# -ne 2 || ! -x $1 || ! -f $2 ]]; then
     echo "usage: $0 path/to/znn path/to/libznn_fault_inject.so" >&2
     exit 2
 fi
+HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$(realpath "$1")
 # Debian's python3 starts in a tenth of the time a pyenv shim takes; only the standard
 # library is used.
@@ -33,19 +34,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$SCRATCH" || exit 1
 
-PASS=0
-FAIL=0
-RC=0
-pass() { PASS=$((PASS + 1)); }
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-note() { echo "note: $*"; }
-run() {
-    "$@" >out.txt 2>err.txt
-    RC=$?
-}
+source "$HERE/cli_common.sh"
 # run_faulty VAR=VALUE... -- CMD...: run with the fault-injection library preloaded.
 run_faulty() {
     local vars=()
@@ -56,14 +45,6 @@ run_faulty() {
     shift
     env LD_PRELOAD="$SHIM" "${vars[@]}" "$@" >out.txt 2>err.txt
     RC=$?
-}
-expect_rc() {
-    if [[ $RC -eq $2 ]]; then pass; else fail "$1: exit $RC, want $2 (stderr: $(head -c 300 err.txt | tr '\n' '|'))"; fi
-}
-check() {
-    local name=$1
-    shift
-    if "$@" >/dev/null 2>&1; then pass; else fail "$name"; fi
 }
 expect_error() {  # expect_error NAME FILE TEXT: stderr has "znn: FILE: ...TEXT..."
     if grep -qF -- "znn: $2: " err.txt && grep -qF -- "$3" err.txt; then
@@ -543,5 +524,4 @@ mkdir -p perm/private && cp small.bin perm/
 }
 cd "$SCRATCH"
 
-echo "cli_safety: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+report cli_safety

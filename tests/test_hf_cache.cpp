@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/sha.hpp"
+#include "temp_files.hpp"
 #include "znn/atomic_file.hpp"
 #include "znn/errors.hpp"
 #include "znn/model_dir.hpp"
@@ -21,16 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write_text(const fs::path& file, const std::string& text) {
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-}
-
-std::string read_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using znn::test::read_text;
+using znn::test::write_text;
 
 // models--org--name/{blobs, refs/main, snapshots/{rev1, rev2}} in a fresh temp folder, removed
 // at the end. Revisions link to blobs the way huggingface_hub does: "../../blobs/<hash>".

@@ -4,11 +4,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <random>
 #include <string>
 
+#include "temp_files.hpp"
 #include "znn/errors.hpp"
 #include "znn/model_dir.hpp"
 
@@ -16,33 +14,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh folder under the system temp dir, removed with everything in it.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("znn-test-hf-index-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+// One scratch folder per test.
+struct TempDir : znn::test::TempDir {
+    TempDir() : znn::test::TempDir("znn-test-hf-index") {}
 };
 
-void write_text(const fs::path& file, const std::string& text) {
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-}
-
-std::string read_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using znn::test::read_text;
+using znn::test::write_text;
 
 // Key order deliberately not sorted, to prove the rewrite keeps it.
 const std::string kOriginal = R"json({
