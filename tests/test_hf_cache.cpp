@@ -12,7 +12,7 @@
 #include <random>
 #include <string>
 
-#include "common/sha.hpp"
+#include "model/sha.hpp"
 #include "temp_files.hpp"
 #include "znn/atomic_file.hpp"
 #include "znn/errors.hpp"

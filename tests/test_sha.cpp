@@ -3,8 +3,10 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "common/sha.hpp"
+#include "model/sha.hpp"
+#include "simd/kernels.hpp"
 
 namespace {
 
@@ -82,4 +84,26 @@ TEST_CASE("sha: messages of 55, 56, 63, 64 and 65 bytes pad across block boundar
     CHECK(hash_hex<znn::Sha256>(std::string(64, 'x')) ==
           "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c");
     CHECK(hash_hex<znn::Sha1>(std::string(64, 'x')) == "bb2fa3ee7afb9f54c6dfb5d021f14b1ffe40c163");
+}
+
+TEST_CASE("sha: the SHA-256 block function on the CPU's SHA extensions matches the portable one") {
+    const znn::simd::Sha256Blocks fast = znn::simd::sha256_blocks();
+    if (!fast) {
+        WARN("no SHA extensions on this CPU: only the portable code runs");
+        return;
+    }
+    std::vector<std::uint8_t> blocks(64 * 37);
+    std::uint32_t seed = 12345;
+    for (auto& byte : blocks) {
+        seed = seed * 1103515245 + 12345;
+        byte = static_cast<std::uint8_t>(seed >> 16);
+    }
+    // Through Sha256 (the extensions) against the portable function, 1 to 37 blocks at a time.
+    for (const std::size_t count : {1u, 2u, 5u, 37u}) {
+        znn::Sha256Block extensions;
+        fast(extensions.state.data(), blocks.data(), count);
+        znn::Sha256Block portable;
+        znn::sha256_blocks_portable(portable.state.data(), blocks.data(), count);
+        CHECK(extensions.state == portable.state);
+    }
 }

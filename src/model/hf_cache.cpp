@@ -15,7 +15,7 @@
 #include <system_error>
 #include <vector>
 
-#include "common/sha.hpp"
+#include "model/sha.hpp"
 #include "znn/atomic_file.hpp"
 #include "znn/errors.hpp"
 

@@ -1,6 +1,8 @@
 // SHA-256 and SHA-1 as FIPS 180-4 specifies them (sections 5.1.1 and 6): message schedule,
-// rounds and padding, one 64-byte block at a time.
-#include "common/sha.hpp"
+// rounds and padding. SHA-256 runs on the CPU's SHA extensions where simd offers them.
+#include "model/sha.hpp"
+
+#include "simd/kernels.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -34,9 +36,8 @@ constexpr std::array<std::uint32_t, 64> kSha256Constants = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-}  // namespace
-
-void Sha256Block::compress(const std::uint8_t* block) noexcept {
+// One block, FIPS 180-4 §6.2.2.
+void sha256_block(std::uint32_t* state, const std::uint8_t* block) noexcept {
     std::array<std::uint32_t, 64> w;
     for (int t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
     for (int t = 16; t < 64; ++t) {
@@ -46,7 +47,8 @@ void Sha256Block::compress(const std::uint8_t* block) noexcept {
             std::rotr(w[t - 2], 17) ^ std::rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
         w[t] = w[t - 16] + s0 + w[t - 7] + s1;
     }
-    auto [a, b, c, d, e, f, g, h] = state;
+    std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    std::uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
     for (int t = 0; t < 64; ++t) {
         const std::uint32_t big_s1 = std::rotr(e, 6) ^ std::rotr(e, 11) ^ std::rotr(e, 25);
         const std::uint32_t ch = (e & f) ^ (~e & g);
@@ -67,7 +69,24 @@ void Sha256Block::compress(const std::uint8_t* block) noexcept {
     for (int i = 0; i < 8; ++i) state[i] += add[i];
 }
 
-void Sha1Block::compress(const std::uint8_t* block) noexcept {
+}  // namespace
+
+void sha256_blocks_portable(std::uint32_t* state, const std::uint8_t* blocks,
+                            std::size_t count) noexcept {
+    for (; count > 0; --count, blocks += 64) sha256_block(state, blocks);
+}
+
+void Sha256Block::compress(const std::uint8_t* blocks, std::size_t count) noexcept {
+    static const simd::Sha256Blocks fast = simd::sha256_blocks();
+    if (fast) return fast(state.data(), blocks, count);
+    sha256_blocks_portable(state.data(), blocks, count);
+}
+
+void Sha1Block::compress(const std::uint8_t* blocks, std::size_t count) noexcept {
+    for (; count > 0; --count, blocks += 64) compress_one(blocks);
+}
+
+void Sha1Block::compress_one(const std::uint8_t* block) noexcept {
     std::array<std::uint32_t, 80> w;
     for (int t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
     for (int t = 16; t < 80; ++t) w[t] = std::rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
@@ -111,10 +130,12 @@ void MerkleDamgard<Block>::update(std::span<const std::uint8_t> data) noexcept {
         pending_size_ += take;
         data = data.subspan(take);
         if (pending_size_ < pending_.size()) return;
-        block_.compress(pending_.data());
+        block_.compress(pending_.data(), 1);
         pending_size_ = 0;
     }
-    for (; data.size() >= 64; data = data.subspan(64)) block_.compress(data.data());
+    const std::size_t whole = data.size() / 64;
+    block_.compress(data.data(), whole);
+    data = data.subspan(64 * whole);
     std::memcpy(pending_.data(), data.data(), data.size());
     pending_size_ = data.size();
 }
