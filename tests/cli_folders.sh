@@ -69,12 +69,25 @@ head -c 50000 /dev/urandom >prev.bin
 "$ZNN" compress -q -c prev.bin >model/sub/prev.bin.znn  # already compressed: skipped
 cp -a model original
 
-# -k first: both names exist, and the index must prefer the .znn ones.
+# -k first: both names exist, and the index keeps naming the uncompressed files (a loader
+# would fail on a .znn file).
 cp -a model keep
 check "compress -k folder" "$ZNN" compress -q keep
 check "-k keeps sources" cmp keep/model-00001-of-00002.safetensors original/model-00001-of-00002.safetensors
-check "-k index names .znn" [ "$(index_names keep/model.safetensors.index.json)" = \
-    "model-00001-of-00002.safetensors.znn model-00002-of-00002.safetensors.znn" ]
+check "-k index untouched" cmp keep/model.safetensors.index.json original/model.safetensors.index.json
+check "-k index in line" "$ZNN" index --check keep
+# An index naming a .znn file while its original is present is out of line.
+sed 's/00002.safetensors"/00002.safetensors.znn"/' original/model.safetensors.index.json >keep/model.safetensors.index.json
+check "--check: a .znn named while the original is present" not quiet "$ZNN" index -q --check keep
+check "index: back to the original" quiet "$ZNN" index -q keep
+check "index: the file is the original again" cmp keep/model.safetensors.index.json original/model.safetensors.index.json
+# A named file that exists under neither name.
+rm keep/model-00002-of-00002.safetensors keep/model-00002-of-00002.safetensors.znn
+check "--check: a named file missing" not quiet "$ZNN" index -q --check keep
+set +e
+out=$("$ZNN" index --check keep 2>&1)
+set -e
+check "--check: names the missing file" grep -q 'missing.*model-00002-of-00002.safetensors' <<<"$out"
 
 check "compress --rm folder" "$ZNN" compress -q --rm model
 check "shards compressed" test -f model/model-00001-of-00002.safetensors.znn -a -f model/sub/nested/adapter.safetensors.znn
@@ -183,11 +196,29 @@ make_safetensors s2a 12 100000               # rev1 only
 make_safetensors s2b 13 100000               # rev2 only
 write_index idx.json model-00001-of-00002.safetensors model-00002-of-00002.safetensors
 cp original/config.json cfg.json
-link() {  # link SNAPSHOT_FILE SOURCE: stores SOURCE as a sha256 blob, links it like huggingface_hub
+# The name the Hub gives a blob: SHA-256 for LFS files (10 MiB or more, or a NUL byte in the
+# first 512 bytes), else the Git blob id, as `git hash-object` prints it.
+hub_name() {
+    python3 - "$1" <<'PY'
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+if len(data) >= 10 << 20 or b"\0" in data[:512]:
+    print(hashlib.sha256(data).hexdigest())
+else:
+    print(hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest())
+PY
+}
+link() {  # link SNAPSHOT_FILE SOURCE: stores SOURCE as a blob and links it like huggingface_hub
     local sha
-    sha=$(sha256sum "$2" | cut -d' ' -f1)
+    sha=$(hub_name "$2")
     [ -e "$hf/blobs/$sha" ] || cp "$2" "$hf/blobs/$sha"
     ln -s "../../blobs/$sha" "$hf/snapshots/$1"
+}
+named_by_content() {  # every blob a link under SNAPSHOTS leads to is named as the Hub would
+    local f
+    for f in $(find "$1" -type l); do
+        [ "$(basename "$(readlink "$f")")" = "$(hub_name "$f")" ] || return 1
+    done
 }
 for rev in rev1 rev2; do
     link "$rev/model-00001-of-00002.safetensors" s1
@@ -201,6 +232,7 @@ cp -rL "$hf/snapshots/rev2" rev2_content
 rev2_links() { (cd "$hf/snapshots/rev2" && for f in *; do echo "$f $(readlink "$f")"; done); }
 rev2_links >rev2_links.txt
 (cd "$hf/blobs" && sha256sum *) >blobs_before.txt
+cp -a hub hub_original
 blobs_unchanged() {  # every original blob still present holds its original bytes
     (cd "$hf/blobs" && sha256sum --quiet --ignore-missing -c "$SCRATCH/blobs_before.txt")
 }
@@ -219,6 +251,8 @@ check "hf shared blob kept" test -e "$hf/blobs/$(sha256sum s1 | cut -d' ' -f1)"
 check "hf unshared blob removed" not test -e "$hf/blobs/$(sha256sum s2a | cut -d' ' -f1)"
 check "hf no files in snapshots" [ -z "$(find "$hf/snapshots" -type f)" ]
 check "hf blobs not walked" [ -z "$(find "$hf/blobs" -name '*.znn')" ]
+check "hf blobs named as the Hub names them (.znn by SHA-256, index by Git id)" named_by_content "$hf/snapshots"
+check "hf the rewritten index got a Git blob id" [ "$(basename "$(readlink "$hf/snapshots/rev1/model.safetensors.index.json")" | wc -c)" -eq 41 ]
 
 check "hf decompress --rm rev1" "$ZNN" decompress -q --rm "$hf/snapshots/rev1"
 check "hf no dangling links after decompress" no_dangling_links hub
@@ -229,6 +263,7 @@ check "hf rev2 content unchanged after decompress" diff -r rev2_content "$hf/sna
 check "hf blobs never modified after decompress" blobs_unchanged
 check "hf no .znn blobs left" [ "$(find "$hf/snapshots" -name '*.znn' | wc -l)" -eq 0 ]
 check "hf --rm leaves no unused blob (index blobs included)" [ -z "$(unused_blobs "$hf")" ]
+check "hf compress --rm, decompress --rm: the cache is as it was" diff -r --no-dereference hub_original hub
 
 # The whole cache folder at once (blobs/ reached only through links), then back.
 check "hf compress whole repo" "$ZNN" compress -q --rm "$hf"
@@ -239,6 +274,7 @@ check "hf whole repo rev1 restored" diff -r rev1_content "$hf/snapshots/rev1"
 check "hf whole repo rev2 restored" diff -r rev2_content "$hf/snapshots/rev2"
 check "hf whole repo no dangling links after" no_dangling_links hub
 check "hf whole repo no unused blob after" [ -z "$(unused_blobs "$hf")" ]
+check "hf whole repo: the cache is as it was" diff -r --no-dereference hub_original hub
 
 # --- Hugging Face cache: a single linked file given on the command line (not a folder).
 hf=hub1/models--org--one
@@ -256,8 +292,8 @@ check "hf file: compress one link" "$ZNN" compress -q "$one"
 check "hf file: .znn is a link" test -L "$one.znn"
 check "hf file: .znn link is relative" [ "$(readlink "$one.znn" | cut -c1-9)" = "../../blo" ]
 check "hf file: source link kept (-k)" cmp "$one" s1
-check "hf file: index beside it names the .znn" [ "$(index_names "$hf/snapshots/rev1/model.safetensors.index.json")" = \
-    "model-00001-of-00002.safetensors.znn model-00002-of-00002.safetensors" ]
+check "hf file: index beside it still names the original (-k)" [ "$(index_names "$hf/snapshots/rev1/model.safetensors.index.json")" = \
+    "model-00001-of-00002.safetensors model-00002-of-00002.safetensors" ]
 check "hf file: rev2 index unchanged" [ "$(index_names "$hf/snapshots/rev2/model.safetensors.index.json")" = \
     "model-00001-of-00002.safetensors model-00002-of-00002.safetensors" ]
 check "hf file: index still a link" test -L "$hf/snapshots/rev1/model.safetensors.index.json"
@@ -266,6 +302,8 @@ check "hf file: blobs never modified" blobs_unchanged_one
 check "hf file: no dangling links" no_dangling_links hub1
 check "hf file: compress --rm" "$ZNN" compress -q -f --rm "$one"
 check "hf file: --rm removed the link" not test -e "$one"
+check "hf file: --rm: index beside it names the .znn" [ "$(index_names "$hf/snapshots/rev1/model.safetensors.index.json")" = \
+    "model-00001-of-00002.safetensors.znn model-00002-of-00002.safetensors" ]
 check "hf file: shared blob kept for rev2" cmp "$hf/snapshots/rev2/model-00001-of-00002.safetensors" s1
 check "hf file: no dangling links after --rm" no_dangling_links hub1
 check "hf file: decompress --rm" "$ZNN" decompress -q --rm "$one.znn"

@@ -11,7 +11,7 @@ setup_cli_test() {
         exit 2
     fi
     BIN=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-    SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/znn-$1.XXXXXX") || exit 1
+    SCRATCH=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/znn-$1.XXXXXX")") || exit 1
     trap 'chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
     cd "$SCRATCH" || exit 1
 }
@@ -58,7 +58,22 @@ no_temp_files() {
     left=$(find "$2" -maxdepth 1 -name '.*.znn-tmp' | head -n 3)
     if [[ -z $left ]]; then pass; else fail "$1: temp files left: $left"; fi
 }
-absent() { [[ ! -e $1 ]]; }
+absent() { [[ ! -e $1 && ! -L $1 ]]; }
+# wait_output_open PID DIR: waits until PID has its output open in DIR (being written:
+# an unnamed temporary shows as "DIR/#N (deleted)", a named one as DIR/.NAME.XXXX.znn-tmp).
+output_open() { ls -l "/proc/$1/fd" 2>/dev/null | grep -qF -e "-> $2/#" -e "-> $2/."; }
+wait_output_open() {
+    for _ in $(seq 200); do
+        output_open "$1" "$2" && return 0
+        sleep 0.02
+    done
+    return 1
+}
+# report NAME: prints the counts last; the exit status says whether every check passed.
+report() {
+    echo "$1: $PASS passed, $FAIL failed"
+    [[ $FAIL -eq 0 ]]
+}
 empty_file() { [[ ! -s $1 ]]; }
 
 # expect_grep NAME FILE PATTERN: FILE matches the extended regex PATTERN.

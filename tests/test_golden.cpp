@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -44,4 +45,27 @@ TEST_CASE("golden: today's encoder still round-trips the originals no larger tha
         CHECK(znn::decompress_buffer(packed) == raw);
         CHECK(packed.size() <= read_golden(stem + ".znn").size() + 64);
     }
+}
+
+TEST_CASE("golden: the fuzzer's seeds decode, and its damaged seeds are rejected") {
+    // fuzz/corpus/ seeds fuzz_decompress (see fuzz/make_corpus.sh); checking it here keeps it
+    // in line with the format without a fuzzing build.
+    std::size_t good = 0;
+    std::size_t bad = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(ZNN_TEST_FUZZ_CORPUS_DIR)) {
+        const std::string name = entry.path().filename().string();
+        INFO(name);
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in),
+                                              std::istreambuf_iterator<char>()};
+        if (name.starts_with("bad_")) {
+            CHECK_THROWS_AS(znn::decompress_buffer(bytes), znn::FormatError);
+            ++bad;
+        } else {
+            CHECK_NOTHROW(znn::decompress_buffer(bytes));
+            ++good;
+        }
+    }
+    CHECK(good >= 10);
+    CHECK(bad >= 5);
 }

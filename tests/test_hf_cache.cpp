@@ -2,16 +2,19 @@
 // is never modified or removed.
 #include <catch2/catch.hpp>
 
-// Inline, so the test needs no link dependency of its own on libxxhash.
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <random>
 #include <string>
 
+#include "model/sha.hpp"
+#include "temp_files.hpp"
+#include "znn/atomic_file.hpp"
 #include "znn/errors.hpp"
 #include "znn/model_dir.hpp"
 
@@ -19,16 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write_text(const fs::path& file, const std::string& text) {
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-}
-
-std::string read_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using znn::test::read_text;
+using znn::test::write_text;
 
 // models--org--name/{blobs, refs/main, snapshots/{rev1, rev2}} in a fresh temp folder, removed
 // at the end. Revisions link to blobs the way huggingface_hub does: "../../blobs/<hash>".
@@ -68,12 +63,24 @@ struct HfCache {
         fs::create_symlink(fs::path("../../blobs") / blob, rev / file);
         return rev / file;
     }
-    // A finished file waiting to go into the cache.
-    fs::path make_tmp(const std::string& content) const {
-        write_text(tmp / "pending", content);
-        return tmp / "pending";
+    // A finished file waiting to go into the cache, written where its blob will be.
+    std::unique_ptr<znn::AtomicFile> make_pending(const std::string& content) const {
+        auto file = std::make_unique<znn::AtomicFile>(blobs / "pending");
+        REQUIRE(::write(file->fd(), content.data(), content.size()) ==
+                static_cast<ssize_t>(content.size()));
+        return file;
+    }
+    std::size_t blob_count() const {
+        return static_cast<std::size_t>(
+            std::distance(fs::directory_iterator(blobs), fs::directory_iterator()));
     }
 };
+
+std::string sha256_hex(const std::string& content) {
+    znn::Sha256 hash;
+    hash.update({reinterpret_cast<const std::uint8_t*>(content.data()), content.size()});
+    return znn::to_hex(hash.finish());
+}
 
 }  // namespace
 
@@ -97,21 +104,45 @@ TEST_CASE("hf_cache: hf_blobs_dir recognises links into a cache only") {
     CHECK_FALSE(znn::hf_blobs_dir(cache.tmp / "x_link"));
 }
 
-TEST_CASE("hf_cache: hf_content_hash is the XXH3-128 of the content in hex") {
+TEST_CASE("hf_cache: a link into a cache's blobs from outside its snapshots is not the cache's") {
     HfCache cache;
-    std::string content(3u << 20, '\0');  // more than one read buffer
-    for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 131 % 251);
-    const auto file = cache.make_tmp(content);
-    XXH128_canonical_t canonical;
-    XXH128_canonicalFromHash(&canonical, XXH3_128bits(content.data(), content.size()));
-    std::string expected;
-    for (const unsigned char byte : canonical.digest) {
-        static constexpr char kDigits[] = "0123456789abcdef";
-        expected += kDigits[byte >> 4];
-        expected += kDigits[byte & 0xf];
-    }
-    CHECK(znn::hf_content_hash(file) == expected);
-    CHECK_THROWS_AS(znn::hf_content_hash(cache.tmp / "missing"), znn::IoError);
+    cache.add_blob("aaaa", "weights");
+    // A model folder elsewhere whose shard is planted as a link into the cache: processing that
+    // folder must not write or delete in the cache.
+    fs::create_directories(cache.tmp / "model");
+    fs::create_symlink(cache.blobs / "aaaa", cache.tmp / "model" / "w.safetensors");
+    CHECK_FALSE(znn::hf_blobs_dir(cache.tmp / "model" / "w.safetensors"));
+    // Nor is a link in snapshots/ itself (not in a revision), or in refs/.
+    fs::create_symlink("../blobs/aaaa", cache.root / "snapshots" / "loose");
+    CHECK_FALSE(znn::hf_blobs_dir(cache.root / "snapshots" / "loose"));
+    fs::create_symlink("../blobs/aaaa", cache.root / "refs" / "link");
+    CHECK_FALSE(znn::hf_blobs_dir(cache.root / "refs" / "link"));
+    // A revision's own link, also reached through a nested folder, is.
+    fs::create_directories(cache.rev1 / "sub");
+    fs::create_symlink("../../../blobs/aaaa", cache.rev1 / "sub" / "w");
+    CHECK(znn::hf_blobs_dir(cache.rev1 / "sub" / "w"));
+}
+
+TEST_CASE("hf_cache: blobs are named as the Hub names them") {
+    HfCache cache;
+    // Small text: its Git blob id, as `git hash-object` prints it.
+    write_text(cache.tmp / "text", "hello\n");
+    CHECK(znn::hf_blob_name(cache.tmp / "text") == "ce013625030ba8dba906f756967f9e9ca394464a");
+    write_text(cache.tmp / "empty", "");
+    CHECK(znn::hf_blob_name(cache.tmp / "empty") == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+    // Binary (a NUL in the first 512 bytes): an LFS file, named by SHA-256.
+    const std::string binary = std::string("ab\0cd", 5) + std::string(1000, 'x');
+    write_text(cache.tmp / "binary", binary);
+    CHECK(znn::hf_blob_name(cache.tmp / "binary") == sha256_hex(binary));
+    // A NUL only past the sample does not make a small file binary.
+    const std::string late_nul = std::string(600, 'x') + std::string(1, '\0');
+    write_text(cache.tmp / "late", late_nul);
+    CHECK(znn::hf_blob_name(cache.tmp / "late").size() == 40);
+    // Large text: LFS too.
+    const std::string large(znn::kHfLfsMinSize, 'y');
+    write_text(cache.tmp / "large", large);
+    CHECK(znn::hf_blob_name(cache.tmp / "large") == sha256_hex(large));
+    CHECK_THROWS_AS(znn::hf_blob_name(cache.tmp / "missing"), znn::IoError);
 }
 
 TEST_CASE("hf_cache: a new blob for one revision leaves the other revision's blob alone") {
@@ -120,40 +151,62 @@ TEST_CASE("hf_cache: a new blob for one revision leaves the other revision's blo
     const auto link1 = cache.link(cache.rev1, "model.safetensors", "aaaa");
     const auto link2 = cache.link(cache.rev2, "model.safetensors", "aaaa");
 
-    const auto tmp = cache.make_tmp("compressed weights");
-    const std::string hash = znn::hf_content_hash(tmp);
-    const auto blob = znn::hf_store_blob(cache.blobs, tmp, link1);
+    const std::string content = std::string("compressed\0weights", 18);
+    auto pending = cache.make_pending(content);
+    const auto blob = znn::hf_store_blob(cache.blobs, *pending, link1, false);
 
-    CHECK(blob == cache.blobs / hash);
-    CHECK_FALSE(fs::exists(tmp));
+    CHECK(blob == cache.blobs / sha256_hex(content));
     CHECK(fs::is_symlink(link1));
-    CHECK(fs::read_symlink(link1) == fs::path("../../blobs") / hash);  // relative, like HF's
-    CHECK(read_text(link1) == "compressed weights");
+    CHECK(fs::read_symlink(link1) == fs::path("../../blobs") / blob.filename());  // relative
+    CHECK(read_text(link1) == content);
     CHECK(fs::read_symlink(link2) == fs::path("../../blobs/aaaa"));
     CHECK(read_text(link2) == "original weights");
     CHECK(read_text(old_blob) == "original weights");
+    CHECK(cache.blob_count() == 2);
     // No temp links left behind.
     CHECK(std::distance(fs::directory_iterator(cache.rev1), fs::directory_iterator()) == 1);
 }
 
 TEST_CASE("hf_cache: storing identical content reuses the existing blob") {
     HfCache cache;
-    const auto first = znn::hf_store_blob(cache.blobs, cache.make_tmp("same"),
-                                          cache.rev1 / "model.safetensors.znn");
-    const auto tmp = cache.make_tmp("same");
-    const auto second = znn::hf_store_blob(cache.blobs, tmp, cache.rev2 / "model.safetensors.znn");
+    auto first_file = cache.make_pending("same");
+    const auto first =
+        znn::hf_store_blob(cache.blobs, *first_file, cache.rev1 / "model.safetensors.znn", false);
+    struct stat before {};
+    REQUIRE(::stat(first.c_str(), &before) == 0);
+    auto second_file = cache.make_pending("same");
+    const auto second =
+        znn::hf_store_blob(cache.blobs, *second_file, cache.rev2 / "model.safetensors.znn", false);
     CHECK(first == second);
-    CHECK_FALSE(fs::exists(tmp));
-    CHECK(std::distance(fs::directory_iterator(cache.blobs), fs::directory_iterator()) == 1);
+    struct stat after {};
+    REQUIRE(::stat(second.c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);  // the very same file, not a copy renamed over it
+    CHECK(cache.blob_count() == 1);
     CHECK(read_text(cache.rev1 / "model.safetensors.znn") == "same");
     CHECK(read_text(cache.rev2 / "model.safetensors.znn") == "same");
+}
+
+TEST_CASE("hf_cache: a damaged blob under the right name is replaced, not reused") {
+    HfCache cache;
+    const std::string content = std::string("\0good bytes", 11);
+    const std::string name = sha256_hex(content);
+    // Same name, same size, other bytes: what a bit flip or a torn download leaves.
+    const auto damaged = cache.add_blob(name, std::string("\0bad! bytes", 11));
+    const auto link = cache.link(cache.rev2, "model.safetensors", name);
+    auto pending = cache.make_pending(content);
+    const auto blob = znn::hf_store_blob(cache.blobs, *pending, cache.rev1 / "x.znn", false);
+    CHECK(blob == damaged);
+    CHECK(read_text(blob) == content);
+    CHECK(read_text(link) == content);  // the other revision's link is repaired too
+    CHECK(cache.blob_count() == 1);
 }
 
 TEST_CASE("hf_cache: links in nested snapshot folders are relative too") {
     HfCache cache;
     fs::create_directories(cache.rev1 / "sub");
     const auto link = cache.rev1 / "sub" / "model.safetensors.znn";
-    const auto blob = znn::hf_store_blob(cache.blobs, cache.make_tmp("nested"), link);
+    auto pending = cache.make_pending("nested");
+    const auto blob = znn::hf_store_blob(cache.blobs, *pending, link, false);
     CHECK(fs::read_symlink(link) == fs::path("../../../blobs") / blob.filename());
     CHECK(read_text(link) == "nested");
 }
@@ -221,7 +274,7 @@ TEST_CASE("hf_cache: sync_index on a cached index writes a new blob, the old one
     cache.link(cache.rev1, "model.safetensors.znn", "wwww");
 
     CHECK(znn::find_index_files(cache.root) == std::vector<fs::path>{index1, index2});
-    const auto sync = znn::sync_index(index1, znn::IndexPreference::keep_current, false);
+    const auto sync = znn::sync_index(index1);
     REQUIRE(sync.changed());
 
     std::string expected = index_text;
@@ -230,14 +283,16 @@ TEST_CASE("hf_cache: sync_index on a cached index writes a new blob, the old one
     CHECK(fs::is_symlink(index1));
     const auto new_blob = fs::canonical(index1);
     CHECK(new_blob.parent_path() == fs::canonical(cache.blobs));
-    CHECK(new_blob.filename() != "iiii");
+    CHECK(new_blob.filename() == znn::hf_blob_name(new_blob));  // a Git blob id: small text
+    CHECK(new_blob.filename().string().size() == 40);
     CHECK(fs::read_symlink(index1).parent_path() == fs::path("../../blobs"));
 
     CHECK(read_text(old_blob) == index_text);
     CHECK(sync.replaced_blob == fs::canonical(old_blob));  // for --rm to remove once unused
     CHECK(fs::read_symlink(index2) == fs::path("../../blobs/iiii"));
-    CHECK_FALSE(znn::sync_index(index2, znn::IndexPreference::keep_current, false).changed());
-    CHECK_FALSE(znn::sync_index(index1, znn::IndexPreference::keep_current, false).changed());
+    // Revision 2 still has its original shard: its index stays as it is.
+    CHECK_FALSE(znn::sync_index(index2).changed());
+    CHECK_FALSE(znn::sync_index(index1).changed());
     // Only the new index blob was added; no temp files remain.
     CHECK(std::distance(fs::directory_iterator(cache.blobs), fs::directory_iterator()) == 3);
 }

@@ -4,11 +4,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <random>
 #include <string>
 
+#include "temp_files.hpp"
 #include "znn/errors.hpp"
 #include "znn/model_dir.hpp"
 
@@ -16,33 +14,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh folder under the system temp dir, removed with everything in it.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("znn-test-hf-index-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+// One scratch folder per test.
+struct TempDir : znn::test::TempDir {
+    TempDir() : znn::test::TempDir("znn-test-hf-index") {}
 };
 
-void write_text(const fs::path& file, const std::string& text) {
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-}
-
-std::string read_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using znn::test::read_text;
+using znn::test::write_text;
 
 // Key order deliberately not sorted, to prove the rewrite keeps it.
 const std::string kOriginal = R"json({
@@ -84,12 +62,18 @@ fs::path make_model(const TempDir& tmp, const std::string& index_text,
 const std::string kZ1 = std::string(kShard1) + ".znn";
 const std::string kZ2 = std::string(kShard2) + ".znn";
 
+znn::IndexSyncOptions check_only() {
+    znn::IndexSyncOptions options;
+    options.check_only = true;
+    return options;
+}
+
 }  // namespace
 
 TEST_CASE("hf_index: rewrites weight_map to .znn names") {
     TempDir tmp;
     const auto index = make_model(tmp, kOriginal, {kZ1, kZ2});
-    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, false);
+    const auto sync = znn::sync_index(index);
     CHECK(sync.index_file == index);
     REQUIRE(sync.changed());
     // Distinct names, in the order they first appear.
@@ -105,7 +89,7 @@ TEST_CASE("hf_index: rewrites weight_map to .znn names") {
 TEST_CASE("hf_index: rewrites .znn names back to the originals byte for byte") {
     TempDir tmp;
     const auto index = make_model(tmp, kCompressed, {kShard1, kShard2});
-    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, false);
+    const auto sync = znn::sync_index(index);
     CHECK(sync.renamed.size() == 2);
     CHECK(read_text(index) == kOriginal);
 }
@@ -113,36 +97,44 @@ TEST_CASE("hf_index: rewrites .znn names back to the originals byte for byte") {
 TEST_CASE("hf_index: a second sync changes nothing") {
     TempDir tmp;
     const auto index = make_model(tmp, kOriginal, {kZ1, kZ2});
-    REQUIRE(znn::sync_index(index, znn::IndexPreference::compressed, false).changed());
+    REQUIRE(znn::sync_index(index).changed());
     const auto before = fs::last_write_time(index);
-    for (auto prefer : {znn::IndexPreference::keep_current, znn::IndexPreference::compressed,
-                        znn::IndexPreference::original}) {
-        CHECK_FALSE(znn::sync_index(index, prefer, false).changed());
-    }
+    CHECK_FALSE(znn::sync_index(index).changed());
+    CHECK(znn::sync_index(index).in_sync());
     CHECK(read_text(index) == kCompressed);
     CHECK(fs::last_write_time(index) == before);
 }
 
-TEST_CASE("hf_index: when both names exist the preference decides") {
+TEST_CASE("hf_index: when both names exist the index names the uncompressed files") {
     TempDir tmp;
     const auto index = make_model(tmp, kOriginal, {kShard1, kShard2, kZ1, kZ2});
-    CHECK_FALSE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
-    CHECK_FALSE(znn::sync_index(index, znn::IndexPreference::original, false).changed());
+    CHECK_FALSE(znn::sync_index(index).changed());
     CHECK(read_text(index) == kOriginal);
 
-    CHECK(znn::sync_index(index, znn::IndexPreference::compressed, false).renamed.size() == 2);
-    CHECK(read_text(index) == kCompressed);
-    CHECK_FALSE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
-
-    CHECK(znn::sync_index(index, znn::IndexPreference::original, false).renamed.size() == 2);
+    // A loader must never be sent to a .znn file while the original is there.
+    write_text(index, kCompressed);
+    CHECK(znn::sync_index(index, check_only()).renamed.size() == 2);
+    CHECK(znn::sync_index(index).renamed.size() == 2);
     CHECK(read_text(index) == kOriginal);
+}
+
+TEST_CASE("hf_index: files about to be removed count as absent") {
+    TempDir tmp;
+    const auto index = make_model(tmp, kOriginal, {kShard1, kShard2, kZ1, kZ2});
+    znn::IndexSyncOptions options;
+    options.leaving = [&](const fs::path& file) { return file == tmp.path / kShard1; };
+    const auto sync = znn::sync_index(index, options);
+    REQUIRE(sync.renamed.size() == 1);
+    CHECK(sync.renamed[0] == std::pair<std::string, std::string>(kShard1, kZ1));
+    CHECK(read_text(index).find("\"" + kZ1 + "\"") != std::string::npos);
+    CHECK(read_text(index).find(kZ2) == std::string::npos);
 }
 
 TEST_CASE("hf_index: check_only reports changes but writes nothing") {
     TempDir tmp;
     const auto index = make_model(tmp, kOriginal, {kZ1, kZ2});
     const auto before = fs::last_write_time(index);
-    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, true);
+    const auto sync = znn::sync_index(index, check_only());
     CHECK(sync.renamed.size() == 2);
     CHECK(read_text(index) == kOriginal);
     CHECK(fs::last_write_time(index) == before);
@@ -153,9 +145,11 @@ TEST_CASE("hf_index: entries with no file on disk are left alone") {
     TempDir tmp;
     // Shard 1 compressed, shard 2 missing under both names.
     const auto index = make_model(tmp, kOriginal, {kZ1});
-    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, false);
+    const auto sync = znn::sync_index(index);
     REQUIRE(sync.renamed.size() == 1);
     CHECK(sync.renamed[0].first == kShard1);
+    CHECK(sync.missing == std::vector<std::string>{kShard2});
+    CHECK_FALSE(sync.in_sync());
     const std::string text = read_text(index);
     CHECK(text.find("\"" + kZ1 + "\"") != std::string::npos);
     CHECK(text.find("\"" + std::string(kShard2) + "\"") != std::string::npos);
@@ -168,7 +162,7 @@ TEST_CASE("hf_index: shards in a subfolder are found relative to the index") {
     write_text(tmp.path / "shards" / "a.safetensors.znn", "x");
     const auto index = tmp.path / "model.safetensors.index.json";
     write_text(index, R"({"weight_map": {"w": "shards/a.safetensors"}})");
-    CHECK(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+    CHECK(znn::sync_index(index).changed());
     CHECK(read_text(index) == R"({"weight_map": {"w": "shards/a.safetensors.znn"}})");
 }
 
@@ -182,7 +176,7 @@ TEST_CASE("hf_index: other indentation styles are kept") {
     write_text(tmp.path / "a.bin.znn", "x");
     for (const auto& text : {four, tabs, compact, spaced}) {
         write_text(index, text);
-        REQUIRE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+        REQUIRE(znn::sync_index(index).changed());
         std::string expected = text;
         expected.replace(expected.find("a.bin"), 5, "a.bin.znn");
         CHECK(read_text(index) == expected);
@@ -198,10 +192,10 @@ TEST_CASE("hf_index: non-ASCII text stays as written") {
     const std::string raw =
         "{\n  \"note\": \"caf\xc3\xa9\",\n  \"weight_map\": {\"w\": \"a.bin\"}\n}\n";
     write_text(index, escaped);
-    REQUIRE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+    REQUIRE(znn::sync_index(index).changed());
     CHECK(read_text(index).find("caf\\u00e9") != std::string::npos);
     write_text(index, raw);
-    REQUIRE(znn::sync_index(index, znn::IndexPreference::keep_current, false).changed());
+    REQUIRE(znn::sync_index(index).changed());
     CHECK(read_text(index).find("caf\xc3\xa9") != std::string::npos);
 }
 
@@ -231,23 +225,17 @@ TEST_CASE("hf_index: sync_index rejects files that are not index files") {
     TempDir tmp;
     const auto file = tmp.path / "model.safetensors.index.json";
     write_text(file, "not json");
-    CHECK_THROWS_AS(znn::sync_index(file, znn::IndexPreference::keep_current, true),
-                    znn::FormatError);
+    CHECK_THROWS_AS(znn::sync_index(file, check_only()), znn::FormatError);
     write_text(file, R"({"metadata": {}})");
-    CHECK_THROWS_AS(znn::sync_index(file, znn::IndexPreference::keep_current, true),
-                    znn::FormatError);
+    CHECK_THROWS_AS(znn::sync_index(file, check_only()), znn::FormatError);
     write_text(file, R"({"weight_map": {"w": 7}})");
-    CHECK_THROWS_AS(znn::sync_index(file, znn::IndexPreference::keep_current, true),
-                    znn::FormatError);
-    CHECK_THROWS_AS(
-        znn::sync_index(tmp.path / "missing.index.json", znn::IndexPreference::keep_current, true),
-        znn::IoError);
+    CHECK_THROWS_AS(znn::sync_index(file, check_only()), znn::FormatError);
+    CHECK_THROWS_AS(znn::sync_index(tmp.path / "missing.index.json", check_only()), znn::IoError);
     // A FIFO must be rejected, not block the reader.
     const auto fifo = tmp.path / "fifo.index.json";
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     CHECK_FALSE(znn::is_index_file(fifo));
-    CHECK_THROWS_AS(znn::sync_index(fifo, znn::IndexPreference::keep_current, true),
-                    znn::FormatError);
+    CHECK_THROWS_AS(znn::sync_index(fifo, check_only()), znn::FormatError);
 }
 
 TEST_CASE("hf_index: find_index_files recurses, sorts and skips directory symlinks") {
@@ -281,9 +269,57 @@ TEST_CASE("hf_index: a plain symlinked index has its target rewritten, the link 
     write_text(tmp.path / kZ1, "x");
     write_text(tmp.path / kZ2, "x");
     const auto link = tmp.path / "model.safetensors.index.json";
-    REQUIRE(znn::sync_index(link, znn::IndexPreference::keep_current, false).changed());
+    REQUIRE(znn::sync_index(link).changed());
     CHECK(fs::is_symlink(link));
     CHECK(read_text(tmp.path / "store" / "real.index.json") == kCompressed);
+}
+
+TEST_CASE("hf_index: an index linked out of the folder is replaced, never written through") {
+    TempDir tmp;
+    fs::create_directories(tmp.path / "outside");
+    fs::create_directories(tmp.path / "model");
+    const auto victim = tmp.path / "outside" / "victim.index.json";
+    write_text(victim, kOriginal);
+    const auto link = tmp.path / "model" / "model.safetensors.index.json";
+    fs::create_symlink("../outside/victim.index.json", link);
+    write_text(tmp.path / "model" / kZ1, "x");
+    write_text(tmp.path / "model" / kZ2, "x");
+    const auto sync = znn::sync_index(link);
+    REQUIRE(sync.changed());
+    CHECK(sync.replaced_link);
+    CHECK(read_text(victim) == kOriginal);
+    CHECK_FALSE(fs::is_symlink(link));
+    CHECK(read_text(link) == kCompressed);
+    // A wider folder that holds the target allows writing it (the user's own link).
+    fs::remove(link);
+    fs::create_symlink("../outside/victim.index.json", link);
+    znn::IndexSyncOptions options;
+    options.confine = tmp.path;
+    CHECK_FALSE(znn::sync_index(link, options).replaced_link);
+    CHECK(fs::is_symlink(link));
+    CHECK(read_text(victim) == kCompressed);
+}
+
+TEST_CASE("hf_index: names leading out of the folder are never renamed nor looked at") {
+    TempDir tmp;
+    fs::create_directories(tmp.path / "outside");
+    fs::create_directories(tmp.path / "model" / "sub");
+    write_text(tmp.path / "outside" / "x.safetensors.znn", "x");
+    write_text(tmp.path / "model" / "sub" / "y.safetensors.znn", "x");
+    const std::string abs = (tmp.path / "outside" / "x.safetensors").string();
+    const std::string text = "{\"weight_map\": {\"a\": \"../outside/x.safetensors\", \"b\": \"" +
+                             abs +
+                             "\", \"c\": \"sub/../../outside/x.safetensors\", "
+                             "\"d\": \"sub/y.safetensors\"}}";
+    const auto index = tmp.path / "model" / "model.safetensors.index.json";
+    write_text(index, text);
+    const auto sync = znn::sync_index(index);
+    REQUIRE(sync.renamed.size() == 1);
+    CHECK(sync.renamed[0].first == "sub/y.safetensors");
+    CHECK(sync.missing.empty());
+    std::string expected = text;
+    expected.replace(expected.find("sub/y.safetensors"), 17, "sub/y.safetensors.znn");
+    CHECK(read_text(index) == expected);
 }
 
 TEST_CASE("hf_index: nested metadata and thousands of entries keep their order and values") {
@@ -306,7 +342,7 @@ TEST_CASE("hf_index: nested metadata and thousands of entries keep their order a
     compressed += "  }\n}\n";
     const auto index = make_model(tmp, original, {kZ1, kZ2});
     CHECK(znn::is_index_file(index));
-    const auto sync = znn::sync_index(index, znn::IndexPreference::keep_current, false);
+    const auto sync = znn::sync_index(index);
     CHECK(sync.renamed.size() == 2);
     CHECK(read_text(index) == compressed);
 }
@@ -339,7 +375,7 @@ TEST_CASE("hf_index: a rewrite replaces only the renamed values, every other byt
     write_text(index, original);
     REQUIRE(znn::is_index_file(index));
 
-    const auto sync = znn::sync_index(index, znn::IndexPreference::compressed, false);
+    const auto sync = znn::sync_index(index);
     // Distinct names: a.bin (also spelled \u0061.bin), sub/b.bin, q"uote.bin, caf\u00e9.bin.
     CHECK(sync.renamed.size() == 4);
     CHECK(sync.replaced_blob.empty());
@@ -348,7 +384,7 @@ TEST_CASE("hf_index: a rewrite replaces only the renamed values, every other byt
     // And back: the original bytes exactly.
     for (const std::string name : {"a.bin", "sub/b.bin", "q\"uote.bin", "caf\xc3\xa9.bin"})
         write_text(tmp.path / name, "x");
-    CHECK(znn::sync_index(index, znn::IndexPreference::original, false).renamed.size() == 4);
+    CHECK(znn::sync_index(index).renamed.size() == 4);
     CHECK(read_text(index) == original);
 }
 
@@ -357,7 +393,7 @@ TEST_CASE("hf_index: an escaped .znn suffix is rewritten as a whole name") {
     write_text(tmp.path / "a.bin", "x");
     const auto index = tmp.path / "x.index.json";
     write_text(index, "{\"weight_map\": {\"w\": \"a.bin.zn\\u006e\"}, \"v\": 2}\n");
-    const auto sync = znn::sync_index(index, znn::IndexPreference::original, false);
+    const auto sync = znn::sync_index(index);
     REQUIRE(sync.renamed.size() == 1);
     CHECK(sync.renamed[0] == std::pair<std::string, std::string>("a.bin.znn", "a.bin"));
     CHECK(read_text(index) == "{\"weight_map\": {\"w\": \"a.bin\"}, \"v\": 2}\n");
@@ -369,7 +405,7 @@ TEST_CASE("hf_index: a repeated weight_map key: the first one is the map") {
     write_text(tmp.path / "b.bin.znn", "x");
     const auto index = tmp.path / "x.index.json";
     write_text(index, R"({"weight_map": {"w": "a.bin"}, "weight_map": {"w": "b.bin"}})");
-    CHECK(znn::sync_index(index, znn::IndexPreference::keep_current, false).renamed.size() == 1);
+    CHECK(znn::sync_index(index).renamed.size() == 1);
     CHECK(read_text(index) ==
           R"({"weight_map": {"w": "a.bin.znn"}, "weight_map": {"w": "b.bin"}})");
     write_text(index, R"({"weight_map": 1, "weight_map": {"w": "b.bin"}})");

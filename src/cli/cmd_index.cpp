@@ -1,5 +1,6 @@
-// znn index: bring *.index.json weight maps in sync with the files present, or (--check) only
-// report which are out of sync. Nothing is renamed when both a file and its .znn exist.
+// znn index: bring *.index.json weight maps in line with the files present (each entry names
+// the file that exists, preferring the uncompressed one), or (--check) only report which are
+// not. An index naming a file that exists under neither name is reported too.
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -22,8 +23,22 @@ namespace {
 std::vector<fs::path> indexes_for(const std::string& path) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) return find_index_files(path);
-    if (!fs::exists(path, ec)) throw IoError("no such file or folder", path);
+    if (!fs::exists(fs::symlink_status(path, ec))) throw IoError("no such file or folder", path);
     return {fs::path(path)};
+}
+
+// Writes stay inside the folder given, or the index file's own folder.
+fs::path confine_for(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return path;
+    const fs::path folder = fs::path(path).parent_path();
+    return folder.empty() ? fs::path(".") : folder;
+}
+
+std::string join(const std::vector<std::string>& names) {
+    std::string text;
+    for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+    return text;
 }
 
 }  // namespace
@@ -33,27 +48,34 @@ int run_index(const Options& options) {
     bool out_of_sync = false;
     std::size_t checked = 0;
     std::size_t changed = 0;
+    bool missing = false;  // an index names a file that exists under neither name
     for (const std::string& input : options.inputs) {
         try {
             const std::vector<fs::path> indexes = indexes_for(input);
             if (indexes.empty()) print_warning(input, "no index files found");
             for (const fs::path& index : indexes) {
                 try {
-                    const IndexSync sync =
-                        sync_index(index, IndexPreference::keep_current, options.check_only);
+                    IndexSyncOptions sync_options;
+                    sync_options.check_only = options.check_only;
+                    sync_options.confine = confine_for(input);
+                    const IndexSync sync = sync_index(index, sync_options);
                     ++checked;
-                    if (!sync.changed()) {
+                    if (sync.in_sync()) {
                         if (verbosity() >= 2) std::printf("%s: in sync\n", index.c_str());
                         continue;
                     }
                     ++changed;
                     out_of_sync = true;
                     // The report is the command's output, so stdout; -q keeps only the exit code.
-                    if (verbosity() > 0) {
+                    if (verbosity() > 0 && sync.changed()) {
                         std::printf("%s: %s%s\n", index.c_str(),
                                     options.check_only ? "out of sync: " : "updated: ",
                                     describe_renames(sync).c_str());
                     }
+                    if (verbosity() > 0 && !sync.missing.empty())
+                        std::printf("%s: names missing files: %s\n", index.c_str(),
+                                    join(sync.missing).c_str());
+                    if (!sync.missing.empty()) missing = true;
                 } catch (const Error& e) {
                     print_error(e.path().empty() ? index.string() : e.path(), e.what());
                     failed = true;
@@ -73,6 +95,7 @@ int run_index(const Options& options) {
     }
     std::fflush(stdout);
     if (failed) return kExitError;
+    if (missing) return kExitError;  // no rewrite can make such an index right
     return options.check_only && out_of_sync ? kExitError : kExitOk;
 }
 

@@ -10,6 +10,8 @@
 
 namespace znn::cli {
 
+class ModelSync;
+
 enum class Mode { compress, decompress, test, list, bench, index, extract, mount };
 
 struct Options {
@@ -35,9 +37,9 @@ struct Options {
     std::uint64_t cache_size = std::uint64_t{64} << 20;  // mount --cache-size
     std::vector<std::string> fuse_options;               // mount -o
     // Set by the folder walk, not the command line:
-    bool sync_output = false;   // fsync the output even without --rm (HF cache with --rm)
     bool show_summary = true;   // the -v line (off for the re-read that verifies --rm)
     bool show_progress = true;  // off while several files run at once
+    ModelSync* sync = nullptr;  // index files and --rm removals of this run (see ModelSync)
     double bench_seconds = 1.0;
 };
 

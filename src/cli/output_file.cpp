@@ -4,77 +4,140 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <vector>
+#include <string_view>
 
+#include "znn/atomic_file.hpp"
 #include "znn/errors.hpp"
+#include "znn/model_dir.hpp"
 
 namespace znn::cli {
 
 namespace {
 
-// The temporary files being written (folders run several files at once), for the signal
-// handler. Only async-signal-safe work happens there: read these buffers and unlink.
-struct LiveTemp {
-    std::atomic<int> state{0};  // 0 free, 1 being filled, 2 live
-    char path[4096];
-};
-constexpr std::size_t kLiveSlots = 64;
-LiveTemp g_live[kLiveSlots];
-
 void on_signal(int sig) {
-    for (LiveTemp& slot : g_live)
-        if (slot.state.load() == 2) ::unlink(slot.path);
+    remove_temporary_files();
     std::signal(sig, SIG_DFL);
     std::raise(sig);
 }
 
-// Registers path for removal on a signal; returns the slot, or -1 when none is free or
-// the path is too long (the file is then still removed on every other exit path).
-int register_live(const std::string& path) {
-    if (path.size() >= sizeof LiveTemp::path) return -1;
-    for (std::size_t i = 0; i < kLiveSlots; ++i) {
-        int expected = 0;
-        if (g_live[i].state.compare_exchange_strong(expected, 1)) {
-            std::memcpy(g_live[i].path, path.c_str(), path.size() + 1);
-            g_live[i].state.store(2);
-            return static_cast<int>(i);
-        }
+// "N" as a descriptor number, or -1.
+int parse_fd(std::string_view text) {
+    int fd = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
+    return ec == std::errc() && end == text.data() + text.size() && fd >= 0 ? fd : -1;
+}
+
+// The descriptor a path names by spelling alone, or -1.
+int descriptor_spelled(const std::string& path) {
+    if (path == "/dev/stdin") return STDIN_FILENO;
+    if (path == "/dev/stdout") return STDOUT_FILENO;
+    if (path == "/dev/stderr") return STDERR_FILENO;
+    const std::string own = "/proc/" + std::to_string(::getpid()) + "/fd/";
+    for (const std::string_view prefix :
+         {std::string_view("/dev/fd/"), std::string_view("/proc/self/fd/"),
+          std::string_view("/proc/thread-self/fd/"), std::string_view(own)}) {
+        if (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0)
+            return parse_fd(std::string_view(path).substr(prefix.size()));
     }
     return -1;
 }
 
-void unregister_live(int slot) {
-    if (slot >= 0) g_live[slot].state.store(0);
-}
-
-// After a rename, the directory entry itself must reach the disk for the file to survive
-// a crash under its new name.
-void sync_directory_of(const std::string& path) {
-    const std::filesystem::path p(path);
-    const std::string dir = p.has_parent_path() ? p.parent_path().string() : std::string(".");
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    (void)::fsync(fd);
-    ::close(fd);
-}
-
-std::string errno_text() {
-    return std::strerror(errno);
+void check_terminal(const OutputTarget& out, const std::string& source, const Options& options) {
+    if (options.mode == Mode::compress && ::isatty(out.fd) == 1 && !options.force)
+        throw UsageError(
+            out.name +
+                " is a terminal: not writing compressed data to it (use -o or a redirection)",
+            source.empty() ? "stdin" : source);
 }
 
 }  // namespace
+
+std::optional<int> descriptor_named_by(const std::string& path) {
+    namespace fs = std::filesystem;
+    fs::path current = fs::path(path).lexically_normal();
+    // A few links deep is enough for /dev/stdout -> /proc/self/fd/1 and a user's link to it.
+    for (int depth = 0; depth < 8; ++depth) {
+        const int fd = descriptor_spelled(current.string());
+        if (fd >= 0) {
+            if (::fcntl(fd, F_GETFD) < 0) return std::nullopt;
+            return fd;
+        }
+        std::error_code ec;
+        if (!fs::is_symlink(fs::symlink_status(current, ec))) return std::nullopt;
+        const fs::path next = fs::read_symlink(current, ec);
+        if (ec) return std::nullopt;
+        current = (next.is_absolute() ? next : current.parent_path() / next).lexically_normal();
+    }
+    return std::nullopt;
+}
 
 int open_special_output(const std::string& target) {
     struct stat st {};
     if (::stat(target.c_str(), &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return -1;
     const int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) throw IoError("cannot open output: " + errno_text(), target);
+    if (fd < 0) throw IoError(std::string("cannot open output: ") + std::strerror(errno), target);
     return fd;
+}
+
+OutputTarget::~OutputTarget() {
+    if (owns_fd) ::close(fd);
+}
+
+void open_output(OutputTarget& out, const std::string& target, const std::string& source,
+                 const struct stat* source_stat, const Options& options, const OutputRules& rules) {
+    if (options.mode == Mode::test) return;
+    if (!target.empty() && target != "-") {
+        out.name = target;
+        if (const auto fd = descriptor_named_by(target)) {
+            // /dev/stdout and the like mean the descriptor: written, never replaced.
+            out.fd = *fd;
+        } else {
+            struct stat link {};
+            if (::lstat(target.c_str(), &link) != 0) {
+                if (errno != ENOENT)
+                    throw IoError(std::string("cannot create output: ") + std::strerror(errno),
+                                  target);
+            } else {
+                struct stat st = link;
+                const bool dangling = S_ISLNK(link.st_mode) && ::stat(target.c_str(), &st) != 0;
+                if (source_stat && !dangling && st.st_dev == source_stat->st_dev &&
+                    st.st_ino == source_stat->st_ino)
+                    throw IoError("output would overwrite the input", source);
+                if (S_ISDIR(st.st_mode) && !dangling)
+                    throw IoError("is a folder; not overwritten", target);
+                if (!rules.default_name && !dangling && !S_ISREG(st.st_mode)) {
+                    out.fd = open_special_output(target);
+                    out.owns_fd = true;
+                    return check_terminal(out, source, options);
+                }
+                if (!options.force) {
+                    // A link into the job's own cache is how the output is stored there.
+                    const auto link_blobs = rules.blobs ? hf_blobs_dir(target) : std::nullopt;
+                    const bool cache_link = link_blobs && *link_blobs == *rules.blobs;
+                    if (rules.default_name && S_ISLNK(link.st_mode) && !cache_link)
+                        throw IoError(
+                            "exists and is a symbolic link; not overwritten (use -f to "
+                            "replace the link)",
+                            target);
+                    if (rules.default_name && !S_ISREG(link.st_mode) && !cache_link)
+                        throw IoError("exists and is not a regular file; not overwritten (use -f)",
+                                      target);
+                    throw IoError("already exists; not overwritten (use -f)", target);
+                }
+                out.replace = true;
+            }
+            out.file.emplace(rules.blobs ? *rules.blobs / std::filesystem::path(target).filename()
+                                         : std::filesystem::path(target));
+            out.fd = out.file->fd();
+            return;
+        }
+    }
+    check_terminal(out, source, options);
 }
 
 void install_cleanup_handlers() {
@@ -84,64 +147,6 @@ void install_cleanup_handlers() {
     std::signal(SIGXFSZ, SIG_IGN);
     // A closed pipe downstream is an I/O error on that output, not a silent death.
     std::signal(SIGPIPE, SIG_IGN);
-}
-
-OutputFile::OutputFile(std::string target) : target_(std::move(target)) {
-    const std::filesystem::path path(target_);
-    const std::filesystem::path dir =
-        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    std::string name_pattern = ".";
-    name_pattern += path.filename().string();
-    name_pattern += ".XXXXXX.znn-tmp";
-    temp_ = (dir / name_pattern).string();
-    std::vector<char> name(temp_.begin(), temp_.end());
-    name.push_back('\0');
-    fd_ = ::mkstemps(name.data(), 8);
-    if (fd_ < 0) throw IoError("cannot create output: " + errno_text(), target_);
-    temp_.assign(name.data());
-    live_slot_ = register_live(temp_);
-}
-
-OutputFile::~OutputFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) {
-        ::unlink(temp_.c_str());
-        unregister_live(live_slot_);
-    }
-}
-
-void OutputFile::copy_metadata_from(const std::string& source) {
-    struct stat st {};
-    if (::stat(source.c_str(), &st) != 0) return;
-    (void)::fchmod(fd_, st.st_mode & 07777);
-    const struct timespec times[2] = {st.st_atim, st.st_mtim};
-    (void)::futimens(fd_, times);
-}
-
-void OutputFile::commit(bool force, bool durable) {
-    if (durable && ::fsync(fd_) != 0 && errno != EINVAL)
-        throw IoError("cannot write output: " + errno_text(), target_);
-    if (::close(fd_) != 0) {
-        fd_ = -1;
-        throw IoError("cannot write output: " + errno_text(), target_);
-    }
-    fd_ = -1;
-    if (force) {
-        if (::rename(temp_.c_str(), target_.c_str()) != 0)
-            throw IoError("cannot rename output: " + errno_text(), target_);
-    } else {
-        // link() fails if the target exists, so a file that appeared meanwhile is never replaced.
-        if (::link(temp_.c_str(), target_.c_str()) != 0) {
-            if (errno == EEXIST) throw IoError("already exists; not overwritten (use -f)", target_);
-            if (::rename(temp_.c_str(), target_.c_str()) != 0)
-                throw IoError("cannot rename output: " + errno_text(), target_);
-        } else {
-            ::unlink(temp_.c_str());
-        }
-    }
-    committed_ = true;
-    unregister_live(live_slot_);
-    if (durable) sync_directory_of(target_);
 }
 
 }  // namespace znn::cli

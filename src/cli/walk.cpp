@@ -17,6 +17,7 @@
 #include "console.hpp"
 #include "file_job.hpp"
 #include "progress.hpp"
+#include "model_sync.hpp"
 #include "znn/errors.hpp"
 #include "znn/stream.hpp"
 #include "znn/znn.hpp"
@@ -32,30 +33,23 @@ constexpr std::uintmax_t kLargeFileThreshold = std::uintmax_t{1} << 20;
 // several at a time, one thread each, so a folder of many small shards is not serial.
 constexpr std::uintmax_t kChunkParallelSize = std::uintmax_t{64} << 20;
 
-struct FileJob {
-    std::string path;
-    std::uintmax_t size;
-};
-
 unsigned thread_count(const Options& options) {
     return options.threads != 0 ? options.threads
                                 : std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Runs every job: large files one after another with all threads on their chunks, then
-// the rest on a pool of one-thread file workers. Output bytes do not depend on this: each
-// file's output depends only on its own bytes. Output to stdout stays strictly in order.
-template <class Run>
-bool run_file_jobs(const std::vector<FileJob>& jobs, const Options& options, Run&& run) {
+}  // namespace
+
+bool run_files(const std::vector<SizedFile>& jobs, const Options& options, const RunFile& run) {
     const unsigned threads = thread_count(options);
     if (options.to_stdout || threads <= 1 || jobs.size() <= 1) {
         bool ok = true;
-        for (const FileJob& job : jobs) ok = run(job, options) && ok;
+        for (const SizedFile& job : jobs) ok = run(job, options) && ok;
         return ok;
     }
     bool ok = true;
-    std::vector<const FileJob*> small;
-    for (const FileJob& job : jobs) {
+    std::vector<const SizedFile*> small;
+    for (const SizedFile& job : jobs) {
         if (job.size >= kChunkParallelSize) {
             ok = run(job, options) && ok;
         } else {
@@ -89,6 +83,8 @@ bool run_file_jobs(const std::vector<FileJob>& jobs, const Options& options, Run
     if (usage_error) std::rethrow_exception(usage_error);
     return ok && all_ok.load();
 }
+
+namespace {
 
 bool has_weight_suffix(const fs::path& p) {
     static const std::vector<std::string> kSuffixes = {".safetensors", ".bin",  ".pt",   ".pth",
@@ -170,112 +166,24 @@ bool writes_default_target(const std::string& input, const std::string& target,
     return target == output_name_for(options.mode, input);
 }
 
-// Decodes the finished output again before --rm drops the source, as process_file does for
-// plain files; quietly, since the -v summary for this file was already printed.
-bool verify_output(const std::string& target, const Options& options) {
-    Options check = options;
-    check.mode = Mode::test;
-    check.remove_source = false;
-    check.show_summary = false;
-    return process_file(target, std::string(), check);
-}
-
-// Blobs are shared between revisions and between the files of a folder being processed
-// at once: storing a blob and removing a link happen one file at a time.
-std::mutex g_cache_mutex;
-
-// fsync a folder so renames and new links in it survive a crash (before --rm deletes).
-void sync_folder(const fs::path& dir) {
-    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    (void)::fsync(fd);
-    ::close(fd);
-}
-
-// A symlink into an HF cache: the output is written beside the link as usual, then moved into
-// blobs/ and linked, so no blob that another revision may use is ever touched.
-bool process_hf_link(const std::string& input, const std::string& target, const fs::path& blobs,
-                     const Options& options) {
-    Options inner = options;
-    inner.remove_source =
-        false;  // removal must go through hf_remove_link, after the blob is stored
-    inner.sync_output = options.remove_source;  // what --rm removes must be durable first
-    if (!process_file(input, target, inner)) return false;
-    if (options.remove_source && options.mode == Mode::compress && !verify_output(target, options))
-        return false;
-    try {
-        const std::lock_guard lock(g_cache_mutex);
-        hf_store_blob(blobs, target, target);
-        if (options.remove_source) {
-            sync_folder(blobs);
-            sync_folder(fs::path(target).parent_path());
-            hf_remove_link(input);
-        }
-        return true;
-    } catch (const Error& e) {
-        print_error(e.path().empty() ? input : e.path(), e.what());
-    } catch (const fs::filesystem_error& e) {
-        print_error(input, e.code().message());
-    }
-    return false;
-}
-
-bool process_one(const std::string& input, const std::string& target, const Options& options) {
+// One file: a symlink into a Hugging Face cache gets its output stored as a new blob (shared
+// blobs are never modified); with --rm, the source goes once the index files under `root`
+// name the output.
+bool process_one(const std::string& input, const std::string& target, const fs::path& root,
+                 bool from_walk, const Options& options) {
+    FileJob job{input, target, from_walk, std::nullopt, {}};
     if (writes_default_target(input, target, options)) {
-        if (const auto blobs = hf_blobs_dir(input))
-            return process_hf_link(input, target, *blobs, options);
+        job.hf_blobs = hf_blobs_dir(input);
+        job.root = root;
     }
-    return process_file(input, target, options);
-}
-
-// A cached index that got a new blob leaves its old one behind; with --rm that goes too unless
-// another revision still links to it, like the blob of any other source link.
-void remove_replaced_blob(const fs::path& index, const fs::path& blob) {
-    const std::lock_guard lock(g_cache_mutex);
-    // The new link must be durable before the old blob goes, or a crash could leave it dangling.
-    sync_folder(blob.parent_path());
-    sync_folder(index.parent_path());
-    hf_remove_unused_blob(blob.parent_path(), blob);
-}
-
-// After compress, entries prefer the .znn names; after decompress, the original ones.
-bool sync_indexes(const std::vector<fs::path>& indexes, const Options& options) {
-    const IndexPreference prefer =
-        options.mode == Mode::compress ? IndexPreference::compressed : IndexPreference::original;
-    bool ok = true;
-    for (const fs::path& index : indexes) {
-        try {
-            const IndexSync sync = sync_index(index, prefer, false);
-            if (sync.changed()) print_info(index.string() + ": " + describe_renames(sync));
-            if (options.remove_source && !sync.replaced_blob.empty())
-                remove_replaced_blob(index, sync.replaced_blob);
-        } catch (const Error& e) {
-            print_error(e.path().empty() ? index.string() : e.path(), e.what());
-            ok = false;
-        } catch (const fs::filesystem_error& e) {
-            print_error(index.string(), e.code().message());
-            ok = false;
-        }
-    }
-    return ok;
-}
-
-// Index files directly in `dir` (not below it): those are the ones that can name a file there.
-std::vector<fs::path> indexes_in(const fs::path& dir) {
-    std::vector<fs::path> found;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        if (is_index_file(it->path())) found.push_back(it->path());
-    }
-    std::sort(found.begin(), found.end());
-    return found;
+    return process_file(job, options);
 }
 
 // The progress line counts the folder's files; -v says when there are none.
-void announce_jobs(const std::string& dir, const std::vector<FileJob>& jobs,
+void announce_jobs(const std::string& dir, const std::vector<SizedFile>& jobs,
                    const Options& options) {
     std::uintmax_t bytes = 0;
-    for (const FileJob& job : jobs) bytes += job.size;
+    for (const SizedFile& job : jobs) bytes += job.size;
     plan_progress(jobs.size(), bytes);
     if (!jobs.empty()) return;
     print_info(dir + ": " +
@@ -319,7 +227,8 @@ bool process_directory(const std::string& dir, const Options& options) {
         print_error(dir, "cannot list folder: " + ec.message());
         return false;
     }
-    std::vector<FileJob> jobs;
+    if (options.sync) options.sync->watch(dir, true);
+    std::vector<SizedFile> jobs;
     for (const fs::path& file : files) {
         std::error_code size_ec;
         std::uintmax_t size = fs::file_size(file, size_ec);
@@ -329,36 +238,23 @@ bool process_directory(const std::string& dir, const Options& options) {
         } else if (file.extension() != ".znn") {
             continue;
         }
-        jobs.push_back({file.string(), size});
+        const std::string target =
+            options.mode == Mode::test ? std::string() : output_name_for(options.mode, file);
+        jobs.push_back({file.string(), options.to_stdout ? std::string("-") : target, size});
     }
     announce_jobs(dir, jobs, options);
-    auto run = [&](const FileJob& job, const Options& job_options) {
-        const std::string target =
-            options.mode == Mode::test ? std::string() : output_name_for(options.mode, job.path);
-        return process_one(job.path, options.to_stdout ? std::string("-") : target, job_options);
-    };
-    bool ok = run_file_jobs(jobs, options, run);
-
-    // Even after a failed file: the indexes must name whatever exists now.
-    if ((options.mode == Mode::compress || options.mode == Mode::decompress) &&
-        !options.to_stdout) {
-        try {
-            ok = sync_indexes(find_index_files(dir), options) && ok;
-        } catch (const Error& e) {
-            print_error(e.path().empty() ? dir : e.path(), e.what());
-            ok = false;
-        }
-    }
-    return ok;
+    return run_files(jobs, options, [&](const SizedFile& job, const Options& job_options) {
+        return process_one(job.path, job.target, dir, true, job_options);
+    });
 }
 
 bool process_model_file(const std::string& input, const std::string& target,
                         const Options& options) {
-    const bool ok = process_one(input, target, options);
-    if (!ok || !writes_default_target(input, target, options)) return ok;
     fs::path folder = fs::path(input).parent_path();
     if (folder.empty()) folder = ".";
-    return sync_indexes(indexes_in(folder), options);
+    if (options.sync && writes_default_target(input, target, options))
+        options.sync->watch(folder, false);
+    return process_one(input, target, folder, false, options);
 }
 
 }  // namespace znn::cli

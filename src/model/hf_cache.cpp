@@ -4,18 +4,19 @@
 #include "znn/model_dir.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <memory>
-#include <new>
-#include <random>
+#include <span>
 #include <system_error>
+#include <vector>
 
+#include "model/sha.hpp"
+#include "znn/atomic_file.hpp"
 #include "znn/errors.hpp"
 
 namespace znn {
@@ -24,20 +25,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kHashBufferSize = std::size_t{1} << 20;
-constexpr int kTempNameAttempts = 100;
+constexpr std::size_t kReadBufferSize = std::size_t{1} << 20;
 
 [[noreturn]] void throw_io(const std::string& what, const std::error_code& ec,
                            const fs::path& path) {
     throw IoError(what + ": " + ec.message(), path.string());
 }
 
-// A hidden name next to `target`, so a crash leaves an obvious leftover rather than a half file.
-fs::path temp_sibling(const fs::path& target) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::array<char, 17> hex{};
-    std::snprintf(hex.data(), hex.size(), "%016llx", static_cast<unsigned long long>(rng()));
-    return target.parent_path() / ("." + target.filename().string() + ".znn-tmp-" + hex.data());
+[[noreturn]] void throw_errno(const std::string& what, const fs::path& path) {
+    throw_io(what, std::error_code(errno, std::generic_category()), path);
 }
 
 // Where a link really lives, so two spellings of the same link compare equal.
@@ -59,9 +55,49 @@ struct FdCloser {
     ~FdCloser() { ::close(fd); }
 };
 
-struct HashStateFree {
-    void operator()(XXH3_state_t* state) const noexcept { XXH3_freeState(state); }
-};
+// Reads [offset, offset + out.size()) or up to the end; returns the count. Throws IoError.
+std::size_t read_at(int fd, std::uint64_t offset, std::span<std::uint8_t> out,
+                    const fs::path& path) {
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const ssize_t n =
+            ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("cannot read", path);
+        if (n == 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    return done;
+}
+
+// Feeds every byte of fd from offset 0 to `hash`; returns the count.
+template <class Hash>
+std::uint64_t hash_fd(int fd, Hash& hash, const fs::path& path) {
+    std::vector<std::uint8_t> buffer(kReadBufferSize);
+    std::uint64_t offset = 0;
+    for (;;) {
+        const std::size_t n = read_at(fd, offset, buffer, path);
+        if (n == 0) return offset;
+        hash.update({buffer.data(), n});
+        offset += n;
+    }
+}
+
+// Whether the two descriptors hold the same bytes.
+bool same_content(int a, int b, const fs::path& a_path, const fs::path& b_path) {
+    struct stat sa {};
+    struct stat sb {};
+    if (::fstat(a, &sa) != 0 || ::fstat(b, &sb) != 0 || sa.st_size != sb.st_size) return false;
+    std::vector<std::uint8_t> x(kReadBufferSize);
+    std::vector<std::uint8_t> y(kReadBufferSize);
+    for (std::uint64_t offset = 0;;) {
+        const std::size_t n = read_at(a, offset, x, a_path);
+        if (read_at(b, offset, y, b_path) != n) return false;
+        if (n == 0) return true;
+        if (std::memcmp(x.data(), y.data(), n) != 0) return false;
+        offset += n;
+    }
+}
 
 }  // namespace
 
@@ -73,82 +109,78 @@ std::optional<fs::path> hf_blobs_dir(const fs::path& file) noexcept {
         if (ec) return std::nullopt;
         fs::path blobs = target.parent_path();
         if (blobs.filename() != "blobs") return std::nullopt;
-        if (!fs::is_directory(blobs.parent_path() / "snapshots", ec)) return std::nullopt;
+        const fs::path snapshots = blobs.parent_path() / "snapshots";
+        if (!fs::is_directory(snapshots, ec)) return std::nullopt;
+        // The link must be one of this cache's snapshots: a link planted elsewhere that points
+        // into some cache's blobs/ must not make znn write or delete there.
+        const fs::path link_dir = fs::canonical(fs::absolute(file, ec).parent_path(), ec);
+        if (ec) return std::nullopt;
+        const fs::path rel = link_dir.lexically_relative(snapshots);
+        if (rel.empty() || *rel.begin() == ".." || *rel.begin() == ".") return std::nullopt;
         return blobs;
     } catch (...) {
         return std::nullopt;
     }
 }
 
-std::string hf_content_hash(const fs::path& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw_io("cannot read", std::error_code(errno, std::generic_category()), file);
-    const FdCloser closer{fd};
-
-    const std::unique_ptr<XXH3_state_t, HashStateFree> state(XXH3_createState());
-    if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) throw std::bad_alloc();
-    std::unique_ptr<char[]> buffer(new char[kHashBufferSize]);
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer.get(), kHashBufferSize);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw_io("cannot read", std::error_code(errno, std::generic_category()), file);
-        if (n == 0) break;
-        XXH3_128bits_update(state.get(), buffer.get(), static_cast<std::size_t>(n));
+std::string hf_blob_name(int fd, const std::string& path) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw_errno("cannot read", path);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    std::array<std::uint8_t, kHfBinarySample> sample{};
+    const std::size_t sampled = read_at(fd, 0, sample, path);
+    const bool binary = std::memchr(sample.data(), 0, sampled) != nullptr;
+    if (size >= kHfLfsMinSize || binary) {
+        Sha256 hash;
+        hash_fd(fd, hash, path);
+        return to_hex(hash.finish());
     }
-
-    // The canonical (big-endian) form, so the name does not depend on the host.
-    XXH128_canonical_t canonical;
-    XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(2 * sizeof canonical.digest);
-    for (const unsigned char byte : canonical.digest) {
-        hex += kDigits[byte >> 4];
-        hex += kDigits[byte & 0xf];
-    }
-    return hex;
+    // Git's blob id: the object header, then the bytes.
+    Sha1 hash;
+    const std::string header = "blob " + std::to_string(size);
+    hash.update({reinterpret_cast<const std::uint8_t*>(header.c_str()), header.size() + 1});
+    if (hash_fd(fd, hash, path) != size) throw IoError("changed while being read", path);
+    return to_hex(hash.finish());
 }
 
-fs::path hf_store_blob(const fs::path& blobs_dir, const fs::path& tmp, const fs::path& link) {
-    const fs::path blob = blobs_dir / hf_content_hash(tmp);
-    std::error_code ec;
-    const auto tmp_size = fs::file_size(tmp, ec);
-    if (ec) throw_io("cannot read", ec, tmp);
+std::string hf_blob_name(const fs::path& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) throw_errno("cannot read", file);
+    const FdCloser closer{fd};
+    return hf_blob_name(fd, file.string());
+}
 
-    // Blob names are content hashes, so an existing blob of the same size already holds these
-    // bytes (a different size can only be a damaged leftover, which the rename then replaces).
-    std::error_code size_ec;
-    const auto blob_size = fs::file_size(blob, size_ec);
-    if (!size_ec && blob_size == tmp_size) {
-        fs::remove(tmp, ec);
-        if (ec) throw_io("cannot remove", ec, tmp);
-    } else {
-        fs::rename(tmp, blob, ec);
-        if (ec) throw_io("cannot move into the cache", ec, blob);
+fs::path hf_store_blob(const fs::path& blobs_dir, AtomicFile& file, const fs::path& link,
+                       bool durable) {
+    const fs::path blob = blobs_dir / hf_blob_name(file.fd(), link.string());
+
+    // Blob names are content hashes, but an existing blob may be damaged: it is reused only
+    // if its bytes are the new ones, and replaced otherwise.
+    bool exists = false;
+    bool reuse = false;
+    const int existing = ::open(blob.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (existing >= 0) {
+        const FdCloser closer{existing};
+        exists = true;
+        struct stat st {};
+        reuse = ::fstat(existing, &st) == 0 && S_ISREG(st.st_mode) &&
+                same_content(existing, file.fd(), blob, link);
+    } else if (errno != ENOENT) {
+        exists = true;  // a link or something unreadable under a blob's name: replaced
     }
+    if (!reuse) file.commit(blob, exists, durable);
 
     // Relative like the links huggingface_hub makes, so the cache survives being moved.
+    std::error_code ec;
     const fs::path link_dir = link.parent_path().empty() ? fs::path(".") : link.parent_path();
     const fs::path target = fs::relative(blob, link_dir, ec);
     if (ec || target.empty()) {
         throw_io("cannot link into the cache",
                  ec ? ec : std::make_error_code(std::errc::invalid_argument), link);
     }
-
-    // A fresh link renamed over the old one: readers always see the old file or the new one.
-    for (int attempt = 0;; ++attempt) {
-        const fs::path tmp_link = temp_sibling(link_dir / link.filename());
-        fs::create_symlink(target, tmp_link, ec);
-        if (ec == std::errc::file_exists && attempt < kTempNameAttempts) continue;
-        if (ec) throw_io("cannot create link", ec, tmp_link);
-        fs::rename(tmp_link, link, ec);
-        if (ec) {
-            std::error_code ignored;
-            fs::remove(tmp_link, ignored);
-            throw_io("cannot replace link", ec, link);
-        }
-        return blob;
-    }
+    replace_symlink(target, link);
+    if (durable) sync_folder(link_dir);
+    return blob;
 }
 
 bool hf_blob_shared(const fs::path& blobs_dir, const fs::path& blob, const fs::path& except) {

@@ -14,10 +14,10 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string_view>
 #include <system_error>
 
+#include "znn/atomic_file.hpp"
 #include "znn/errors.hpp"
 
 namespace znn {
@@ -30,11 +30,19 @@ namespace {
 constexpr std::string_view kIndexSuffix = ".index.json";
 constexpr std::string_view kZnnSuffix = ".znn";
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-constexpr int kTempNameAttempts = 100;
-constexpr mode_t kDefaultMode = 0644;
 
 [[noreturn]] void throw_errno(const std::string& what, const fs::path& path) {
     throw IoError(what + ": " + std::generic_category().message(errno), path.string());
+}
+
+// Writes all of content to fd (a new file's), or throws IoError naming path.
+void write_all(int fd, std::string_view content, const fs::path& path) {
+    while (!content.empty()) {
+        const ssize_t n = ::write(fd, content.data(), content.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("cannot write", path);
+        content.remove_prefix(static_cast<std::size_t>(n));
+    }
 }
 
 struct FdCloser {
@@ -231,95 +239,81 @@ bool is_file(const fs::path& path) {
     return fs::is_regular_file(path, ec);  // follows symlinks, as loaders do
 }
 
-// The name a weight_map value should have, given what exists in `folder`.
-std::string choose_name(const fs::path& folder, const std::string& name, IndexPreference prefer) {
+// Whether a weight_map value names a file inside the index's folder: relative, without "..".
+// Anything else is not the folder's to rename or to look at.
+bool names_inside(const std::string& name) {
+    const fs::path path(name);
+    if (name.empty() || path.is_absolute() || path.has_root_name()) return false;
+    return std::none_of(path.begin(), path.end(),
+                        [](const fs::path& part) { return part == ".."; });
+}
+
+// The name a weight_map value should have, by the rule: the file present, preferring the
+// uncompressed one. Empty if neither is present.
+std::string choose_name(const fs::path& folder, const std::string& name,
+                        const IndexSyncOptions& options) {
     const bool is_znn = name.size() > kZnnSuffix.size() && name.ends_with(kZnnSuffix);
-    const std::string other =
-        is_znn ? name.substr(0, name.size() - kZnnSuffix.size()) : name + std::string(kZnnSuffix);
-    if (!is_file(folder / other)) return name;
-    if (!is_file(folder / name)) return other;
-    switch (prefer) {
-        case IndexPreference::keep_current:
-            return name;
-        case IndexPreference::compressed:
-            return is_znn ? name : other;
-        case IndexPreference::original:
-            return is_znn ? other : name;
-    }
-    return name;
+    const std::string original = is_znn ? name.substr(0, name.size() - kZnnSuffix.size()) : name;
+    const std::string compressed = original + std::string(kZnnSuffix);
+    const auto present = [&](const std::string& candidate) {
+        const fs::path path = folder / candidate;
+        return is_file(path) && !(options.leaving && options.leaving(path));
+    };
+    if (present(original)) return original;
+    if (present(compressed)) return compressed;
+    return {};
 }
 
-mode_t file_mode(const fs::path& path) {
+// Whether `path` (made absolute and normal) lies inside `folder`.
+bool is_inside(const fs::path& path, const fs::path& folder) {
+    std::error_code ec;
+    const fs::path base = fs::weakly_canonical(folder, ec);
+    if (ec) return false;
+    const fs::path rel = path.lexically_relative(base);
+    return !rel.empty() && *rel.begin() != ".." && !rel.is_absolute();
+}
+
+// Writes `content` over `file` atomically, with the mode the file had.
+void replace_file(const fs::path& file, const std::string& content, const fs::path& mode_of,
+                  bool durable) {
+    AtomicFile out(file);
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 ? static_cast<mode_t>(st.st_mode & 07777) : kDefaultMode;
+    if (::stat(mode_of.c_str(), &st) == 0) out.set_mode(st.st_mode);
+    write_all(out.fd(), content, file);
+    out.commit(true, durable);
 }
 
-// Writes content to a new hidden file in `dir` (so a rename can put it in place atomically).
-fs::path write_temp(const fs::path& dir, const fs::path& name, const std::string& content,
-                    mode_t mode) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    fs::path tmp;
-    int fd = -1;
-    for (int attempt = 0; fd < 0; ++attempt) {
-        std::array<char, 17> hex{};
-        std::snprintf(hex.data(), hex.size(), "%016llx", static_cast<unsigned long long>(rng()));
-        tmp = dir / ("." + name.string() + ".znn-tmp-" + hex.data());
-        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && (errno != EEXIST || attempt >= kTempNameAttempts))
-            throw_errno("cannot create", tmp);
-    }
-    FdCloser closer{fd};
-    try {
-        for (std::size_t done = 0; done < content.size();) {
-            const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw_errno("cannot write", tmp);
-            done += static_cast<std::size_t>(n);
-        }
-        if (::fchmod(fd, mode) != 0) throw_errno("cannot set permissions", tmp);
-        // Durable before the rename, or a crash could leave an empty index behind.
-        if (::fsync(fd) != 0) throw_errno("cannot write", tmp);
-        closer.fd = -1;
-        if (::close(fd) != 0) throw_errno("cannot write", tmp);
-    } catch (...) {
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        throw;
-    }
-    return tmp;
-}
-
-// Returns the blob the index linked to before, if it was a link into an HF cache; else empty.
-fs::path write_index(const fs::path& index_file, const std::string& content) {
+// Writes the new index text. Returns the blob the index linked to before, if it was a link
+// into its HF cache; else empty. Sets replaced_link when a link leading out of `confine` was
+// replaced by a file.
+fs::path write_index(const fs::path& index_file, const std::string& content,
+                     const fs::path& confine, bool durable, bool& replaced_link) {
     std::error_code ec;
     if (const auto blobs = hf_blobs_dir(index_file)) {
         // Other revisions may share the blob: write a new one and repoint only this link.
         const fs::path old_blob = fs::canonical(index_file, ec);
         if (ec) throw IoError("cannot resolve: " + ec.message(), index_file.string());
-        const fs::path tmp =
-            write_temp(*blobs, index_file.filename(), content, file_mode(index_file));
-        try {
-            hf_store_blob(*blobs, tmp, index_file);
-        } catch (...) {
-            fs::remove(tmp, ec);
-            throw;
-        }
+        AtomicFile blob(*blobs / index_file.filename());
+        struct stat st {};
+        if (::stat(old_blob.c_str(), &st) == 0) blob.set_mode(st.st_mode);
+        write_all(blob.fd(), content, index_file);
+        hf_store_blob(*blobs, blob, index_file, durable);
         return old_blob;
     }
-    // For any other symlink, replace the target so the user's link keeps working.
-    fs::path target = index_file;
     if (fs::is_symlink(index_file, ec)) {
-        target = fs::canonical(index_file, ec);
+        const fs::path target = fs::canonical(index_file, ec);
         if (ec) throw IoError("cannot resolve: " + ec.message(), index_file.string());
+        if (is_inside(target, confine)) {
+            // The user's own link inside the folder keeps working: its target is rewritten.
+            replace_file(target, content, target, durable);
+        } else {
+            // Never written through: a link out of the folder becomes a file of its own.
+            replace_file(index_file, content, target, durable);
+            replaced_link = true;
+        }
+        return {};
     }
-    const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-    const fs::path tmp = write_temp(dir, target.filename(), content, file_mode(target));
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        const std::string message = "cannot replace: " + ec.message();
-        fs::remove(tmp, ec);
-        throw IoError(message, index_file.string());
-    }
+    replace_file(index_file, content, index_file, durable);
     return {};
 }
 
@@ -378,22 +372,32 @@ WeightMapRewrite rewrite_weight_map(std::string_view text,
     return result;
 }
 
-IndexSync sync_index(const fs::path& index_file, IndexPreference prefer, bool check_only) {
-    IndexSync result{index_file, {}, {}};
+IndexSync sync_index(const fs::path& index_file, const IndexSyncOptions& options) {
+    IndexSync result;
+    result.index_file = index_file;
     const std::string text = read_index_text(index_file);
     // Shards are named relative to where the index appears, not where a symlink points.
-    const fs::path folder = index_file.parent_path();
+    const fs::path folder =
+        index_file.parent_path().empty() ? fs::path(".") : index_file.parent_path();
     WeightMapRewrite rewrite;
     try {
-        rewrite = rewrite_weight_map(
-            text, [&](const std::string& name) { return choose_name(folder, name, prefer); });
+        rewrite = rewrite_weight_map(text, [&](const std::string& name) {
+            if (!names_inside(name)) return name;
+            std::string chosen = choose_name(folder, name, options);
+            if (!chosen.empty()) return chosen;
+            result.missing.push_back(name);
+            return name;
+        });
     } catch (Error& e) {
         e.set_path(index_file.string());
         throw;
     }
     result.renamed = std::move(rewrite.renamed);
-    if (result.changed() && !check_only)
-        result.replaced_blob = write_index(index_file, rewrite.text);
+    if (result.changed() && !options.check_only) {
+        const fs::path confine = options.confine.empty() ? folder : options.confine;
+        result.replaced_blob =
+            write_index(index_file, rewrite.text, confine, options.durable, result.replaced_link);
+    }
     return result;
 }
 

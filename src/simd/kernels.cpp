@@ -168,4 +168,22 @@ const Kernels* kernels_for(Isa isa) noexcept {
     return cpu_has(isa) ? &table(isa) : nullptr;
 }
 
+#if defined(ZNN_SIMD_X86)
+void sha256_blocks_shani(std::uint32_t* state, const std::uint8_t* blocks,
+                         std::size_t count) noexcept;  // sha256_shani.cpp
+#endif
+
+Sha256Blocks sha256_blocks() noexcept {
+#if defined(ZNN_SIMD_X86)
+    static const Sha256Blocks chosen = kernels().isa != Isa::scalar &&
+                                               __builtin_cpu_supports("sha") &&
+                                               __builtin_cpu_supports("sse4.1")
+                                           ? sha256_blocks_shani
+                                           : nullptr;
+    return chosen;
+#else
+    return nullptr;
+#endif
+}
+
 }  // namespace znn::simd

@@ -119,4 +119,12 @@ const Kernels& kernels() noexcept;
 // The table of one level, or nullptr when this CPU (or this build) cannot run it.
 const Kernels* kernels_for(Isa isa) noexcept;
 
+// SHA-256's block function on `count` 64-byte blocks, on the x86 SHA extensions (for
+// Hugging Face blob names). Not an instruction-set level (CPUs with AVX2 may lack them, and
+// the other way round), so apart from the table: nullptr when the CPU or build has none or
+// ZNN_FORCE_ISA=scalar, and then model/sha.cpp's portable code runs.
+using Sha256Blocks = void (*)(std::uint32_t* state, const std::uint8_t* blocks,
+                              std::size_t count) noexcept;
+Sha256Blocks sha256_blocks() noexcept;
+
 }  // namespace znn::simd
