@@ -136,7 +136,7 @@ check "a corrupt chunk: and are right" valid_extract model.safetensors ok.safete
 "$ZNN" list --tensors model.safetensors.znn >list.txt
 check "list --tensors: a header line" grep -q "^name .* dtype .* shape .* size .* chunks$" list.txt
 check "list --tensors: every tensor" [ "$(($(wc -l <list.txt) - 1))" -eq 8 ]
-check "list --tensors: dtype and shape" grep -qE "^layers.0.weight +BF16 +\[300, 64\] +38.40 KB +[0-9]+-[0-9]+$" list.txt
+check "list --tensors: dtype and shape" grep -qE "^layers.0.weight +BF16 +\[300, 64\] +37.5 KiB +[0-9]+-[0-9]+$" list.txt
 check "list --tensors: an empty tensor spans no chunk" grep -qE "^empty +F16 +\[0, 8\] +0 B +-$" list.txt
 check "list --tensors: a small tensor spans one chunk" grep -qE "^steps +I64 +\[1\] +8 B +[0-9]+$" list.txt
 check "list --tensors: chunks in order" python3 - list.txt <<'PY'

@@ -229,7 +229,12 @@ if have_script; then
     expect_grep "progress: bytes done and total, percent, speed, time left" tty.txt \
         'znn: w\.bin: +[0-9]+% [0-9.]+ KiB / 586 KiB, [0-9.]+ [KMG]iB/s, [0-9]+:[0-9]{2} left'
     expect_grep "progress, then the summary" tty.txt 'w\.bin : [0-9.]+% \(586 KiB'
-    run_on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -f --chunk-size 64K a.bin b.bin"
+    # Files named one by one run several at a time when there are threads for it: the
+    # line then shows the total only; one after another (-T1), which file too.
+    run_on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -f -T2 --chunk-size 64K a.bin b.bin"
+    expect_grep "several files at once: the total" tty.txt \
+        'znn: \[[12]/2\] all +[0-9]+% [0-9.]+ KiB / 391 KiB, [0-9.]+ [KMG]iB/s'
+    run_on_tty "ZNN_PROGRESS_DELAY_MS=0 '$BIN' -f -T1 --chunk-size 64K a.bin b.bin"
     expect_grep "several files: which file, and the total" tty.txt \
         'znn: \[1/2\] a\.bin: +[0-9]+%; all +[0-9]+% [0-9.]+ KiB / 391 KiB, [0-9.]+ [KMG]iB/s'
     expect_grep "several files: the second one" tty.txt 'znn: \[2/2\] b\.bin: '

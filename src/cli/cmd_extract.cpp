@@ -10,7 +10,7 @@
 
 #include "commands.hpp"
 #include "console.hpp"
-#include "file_job.hpp"
+#include "output_file.hpp"
 #include "znn/errors.hpp"
 #include "znn/reader.hpp"
 #include "znn/safetensors.hpp"
@@ -140,8 +140,10 @@ int run_extract(const Options& options) {
 
         OutputTarget out;
         const std::string target = options.to_stdout ? std::string("-") : options.output;
-        open_output(out, target, input, options);
-        if (!out.file && out.special.fd < 0 && ::isatty(out.fd) == 1 && !options.force)
+        struct stat source {};
+        const bool have_source = ::stat(input.c_str(), &source) == 0;
+        open_output(out, target, input, have_source ? &source : nullptr, options, {});
+        if (!out.file && !out.owns_fd && ::isatty(out.fd) == 1 && !options.force)
             throw UsageError(
                 "stdout is a terminal: not writing binary data to it (use -o or a redirection)",
                 input);
@@ -164,9 +166,8 @@ int run_extract(const Options& options) {
         if (out.file) {
             // The input's permissions, not the temporary file's 0600; not its times: the
             // output is a new file.
-            struct stat st {};
-            if (::stat(input.c_str(), &st) == 0) (void)::fchmod(out.fd, st.st_mode & 0777);
-            out.file->commit(options.force, false);
+            if (have_source) (void)::fchmod(out.fd, source.st_mode & 0777);
+            out.file->commit(out.replace, false);
         }
         print_info(input + ": " + plan.summary + ", " + format_size(written) + " to " + out.name +
                    " (" + chunks_text(reader, plan.spans) + ")");

@@ -302,7 +302,6 @@ bool process_file(const std::string& input, const std::string& target, const Opt
     return process_file(FileJob{input, target, false, std::nullopt, {}}, options);
 }
 
-
 namespace {
 
 // The progress line's total: every file named, stdin with an unknown size. A folder

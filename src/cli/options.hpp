@@ -27,7 +27,7 @@ struct Options {
     DtypeChoice dtype = DtypeChoice::automatic;
     std::size_t chunk_size = kAutoChunkSize;
     int level = kDefaultLevel;  // -1 ... -9, --level
-    bool check_only = false;  // index --check
+    bool check_only = false;    // index --check
     // Reading compressed files in place (arguments_access.cpp):
     bool list_tensors = false;                           // list --tensors
     std::vector<std::string> tensors;                    // extract --tensor

@@ -16,8 +16,8 @@
 
 #include "console.hpp"
 #include "file_job.hpp"
-#include "progress.hpp"
 #include "model_sync.hpp"
+#include "progress.hpp"
 #include "znn/errors.hpp"
 #include "znn/stream.hpp"
 #include "znn/znn.hpp"
