@@ -105,6 +105,14 @@ else
     check "test -T8 under a PID limit: one error line" one_error_line test input.znn
     grep -q "cannot start a thread" err.txt
     check "the error says a thread could not start" test $? -eq 0
+    # Files run several at a time on a pool of file workers: fewer start, the files still run
+    # (or each fails naming itself), never an error naming nothing.
+    mkdir -p many && for i in 1 2 3 4 5 6; do head -c 70000 small.raw >many/w$i.bin; done
+    chmod -R 777 many
+    limited compress -q -T8 many/w1.bin many/w2.bin many/w3.bin many/w4.bin many/w5.bin \
+        many/w6.bin 2>err.txt
+    check "six files -T8 under a PID limit: every error names its file" \
+        test -z "$(grep -v '^znn: many/w[1-6]\.bin' err.txt)"
 fi
 
 # ---------------------------------------------------------------------------------------

@@ -77,7 +77,13 @@ bool run_files(const std::vector<SizedFile>& jobs, const Options& options, const
     };
     std::vector<std::jthread> pool;
     const auto workers = static_cast<unsigned>(std::min<std::size_t>(threads, small.size()));
-    for (unsigned i = 1; i < workers; ++i) pool.emplace_back(worker);
+    for (unsigned i = 1; i < workers; ++i) {
+        try {
+            pool.emplace_back(worker);
+        } catch (const std::system_error&) {
+            break;  // out of threads: fewer file workers, every file still runs
+        }
+    }
     worker();
     pool.clear();  // joins
     if (usage_error) std::rethrow_exception(usage_error);
