@@ -120,11 +120,13 @@ std::size_t encode_elements(const T* x, const T* b, std::size_t n, const Element
     const unsigned m = f.mantissa_bits;
     const std::size_t exponents = std::size_t{1} << f.exponent_bits();
     const auto exponent = [&](T v) { return static_cast<unsigned>((v & magnitude) >> m); };
+    // Branch-free: the sign of a difference is as random as a coin.
     const auto distance = [&](T xv, T bv, bool& neg) {
         const std::int64_t dm = static_cast<std::int64_t>(xv & magnitude) -
                                 static_cast<std::int64_t>(bv & magnitude);
-        neg = dm < 0;
-        return static_cast<std::uint64_t>(neg ? -dm : dm);
+        const std::int64_t all = dm >> 63;
+        neg = all != 0;
+        return static_cast<std::uint64_t>((dm ^ all) - all);
     };
 
     // 1. The shift per base exponent: floor(log2) of the mean distance.
@@ -209,11 +211,13 @@ std::size_t encode_elements(const T* x, const T* b, std::size_t n, const Element
         pos += size;
     };
     put_stored(kTablePart, table.data(), table.size());
+    // Symbol planes are dense, like a float's exponent plane: coded as one (zstd is tried
+    // only when one symbol dominates, where runs may pay).
     ChunkSpec plane_spec = spec;
-    plane_spec.layout = Layout::bytes;
+    plane_spec.layout = Layout::fp32;
     for (unsigned g = 0; g < groups; ++g) {
         const CodedPlane coded = encode_plane({s.groups[g].data(), group_size[g]}, plane_spec,
-                                              Layout::bytes, nullptr, 0.0, block.data() + pos);
+                                              Layout::fp32, nullptr, 0.0, block.data() + pos);
         header.codecs[kFirstGroupPart + g] = coded.codec;
         header.sizes[kFirstGroupPart + g] = coded.size;
         pos += coded.size;
