@@ -160,7 +160,8 @@ TEST_CASE("delta: round-trips BF16, FP16 and FP32 fine-tunes, smaller than witho
         INFO(dtype);
         TempDir dir;
         const auto base_tensors_ = base_tensors(dtype);
-        const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(base_tensors_)));
+        const auto base =
+            znn::BaseModel::open(dir.write("base.safetensors", make_file(base_tensors_)));
         const Bytes ft = make_file(fine_tune(base_tensors_));
         for (const std::size_t chunk : {znn::kAutoChunkSize, std::size_t{1024}}) {
             const Bytes packed = compress_with(ft, base.get(), 1, chunk);
@@ -258,15 +259,15 @@ TEST_CASE("delta: a compressed base or a folder of shards works as the plain bas
     const std::string znn_path = dir.write("base.safetensors.znn", znn::compress_buffer(base_raw));
     fs::create_directories(dir.path / "packed");
     fs::rename(znn_path, dir.path / "packed" / "base.safetensors.znn");
-    const auto packed_base = znn::BaseModel::open((dir.path / "packed" / "base.safetensors.znn").string());
+    const auto packed_base =
+        znn::BaseModel::open((dir.path / "packed" / "base.safetensors.znn").string());
     // The same chunks; only the hint, "base.safetensors.znn", is 4 bytes longer.
     CHECK(compress_with(raw, packed_base.get()).size() == packed.size() + 4);
     CHECK(decompress_with(packed, packed_base.get()) == raw);
 
     // The base cut into two shards in a folder.
     fs::create_directories(dir.path / "shards");
-    dir.write("shards/a.safetensors",
-              make_file({tensors.begin(), tensors.begin() + 3}));
+    dir.write("shards/a.safetensors", make_file({tensors.begin(), tensors.begin() + 3}));
     dir.write("shards/b.safetensors", make_file({tensors.begin() + 3, tensors.end()}));
     const auto shards = znn::BaseModel::open((dir.path / "shards").string());
     CHECK(shards->hint() == "shards");

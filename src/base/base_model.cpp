@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <array>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -80,8 +80,8 @@ struct BaseModel::Impl {
     std::string hint;
     std::vector<std::unique_ptr<Shard>> shards;
     std::vector<BaseTensor> tensors;
-    std::vector<const Shard*> shard_of;     // per tensor
-    std::vector<std::uint64_t> begin_of;    // per tensor: offset of its data in the shard
+    std::vector<const Shard*> shard_of;   // per tensor
+    std::vector<std::uint64_t> begin_of;  // per tensor: offset of its data in the shard
     std::map<std::string, std::size_t, std::less<>> by_name;
     mutable std::mutex mutex;
     mutable std::vector<std::optional<std::uint64_t>> checksums;
@@ -145,9 +145,15 @@ std::unique_ptr<BaseModel> BaseModel::open(const std::string& path) {
     return std::unique_ptr<BaseModel>(new BaseModel(std::move(impl)));
 }
 
-const std::string& BaseModel::hint() const noexcept { return impl_->hint; }
-const std::string& BaseModel::path() const noexcept { return impl_->path; }
-std::size_t BaseModel::tensor_count() const noexcept { return impl_->tensors.size(); }
+const std::string& BaseModel::hint() const noexcept {
+    return impl_->hint;
+}
+const std::string& BaseModel::path() const noexcept {
+    return impl_->path;
+}
+std::size_t BaseModel::tensor_count() const noexcept {
+    return impl_->tensors.size();
+}
 
 const BaseTensor* BaseModel::find(std::string_view name) const noexcept {
     const auto it = impl_->by_name.find(name);
@@ -170,7 +176,8 @@ std::uint64_t BaseModel::checksum(const BaseTensor& tensor) const {
     }
     // Streamed in pieces so a large tensor never needs its size in memory.
     constexpr std::size_t kPiece = std::size_t{4} << 20;
-    std::vector<std::uint8_t> piece(static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, tensor.size)));
+    std::vector<std::uint8_t> piece(
+        static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, tensor.size)));
     StreamChecksum sum;
     for (std::uint64_t at = 0; at < tensor.size;) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, tensor.size - at));

@@ -107,9 +107,8 @@ constexpr const char* kVerboseFiles =
 
 // Options whose value is the next argument: a "-5" there is a value, not a level.
 bool takes_value(std::string_view arg) {
-    for (const std::string_view name :
-         {"-o", "--output", "-T", "--threads", "--dtype", "--chunk-size", "--seconds", "--level",
-          "--base"})
+    for (const std::string_view name : {"-o", "--output", "-T", "--threads", "--dtype",
+                                        "--chunk-size", "--seconds", "--level", "--base"})
         if (arg == name) return true;
     // A cluster of short flags ending in one that takes a value: "-cT 4", "-fo out".
     return arg.size() > 2 && arg[0] == '-' && arg[1] != '-' &&

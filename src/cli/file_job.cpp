@@ -21,8 +21,8 @@
 #include "progress.hpp"
 #include "summary.hpp"
 #include "walk.hpp"
-#include "znn/model_dir.hpp"
 #include "znn/base.hpp"
+#include "znn/model_dir.hpp"
 #include "znn/znn.hpp"
 
 namespace fs = std::filesystem;

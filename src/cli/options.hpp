@@ -30,7 +30,7 @@ struct Options {
     std::size_t chunk_size = kAutoChunkSize;
     int level = kDefaultLevel;  // -1 ... -9, --level
     bool check_only = false;    // index --check
-    std::string base;         // --base: a base model's file or folder
+    std::string base;           // --base: a base model's file or folder
     // The base opened once for all inputs (run_inputs), shared by copies of the options.
     std::shared_ptr<const BaseModel> base_model;
     // Reading compressed files in place (arguments_access.cpp):

@@ -66,8 +66,8 @@ struct DecodeScratch {
 };
 
 template <class T>
-void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& header,
-                     const T* b, T* out, std::size_t n, const ElementFormat f) {
+void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& header, const T* b,
+                     T* out, std::size_t n, const ElementFormat f) {
     thread_local DecodeScratch s;
     const unsigned w = f.width_bits;
     const T magnitude = static_cast<T>((std::uint64_t{1} << (w - 1)) - 1);

@@ -122,8 +122,8 @@ std::size_t encode_elements(const T* x, const T* b, std::size_t n, const Element
     const auto exponent = [&](T v) { return static_cast<unsigned>((v & magnitude) >> m); };
     // Branch-free: the sign of a difference is as random as a coin.
     const auto distance = [&](T xv, T bv, bool& neg) {
-        const std::int64_t dm = static_cast<std::int64_t>(xv & magnitude) -
-                                static_cast<std::int64_t>(bv & magnitude);
+        const std::int64_t dm =
+            static_cast<std::int64_t>(xv & magnitude) - static_cast<std::int64_t>(bv & magnitude);
         const std::int64_t all = dm >> 63;
         neg = all != 0;
         return static_cast<std::uint64_t>((dm ^ all) - all);

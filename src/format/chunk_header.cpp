@@ -65,9 +65,8 @@ ChunkHeader parse_chunk_prefix(std::span<const std::uint8_t, kChunkPrefixSize> p
 }
 
 void parse_plane_entries(std::span<const std::uint8_t> entries, ChunkHeader& header) {
-    const PlaneShape shape = header.delta
-                                 ? PlaneShape{}
-                                 : plane_shape(header.layout, header.phase, header.raw_size);
+    const PlaneShape shape =
+        header.delta ? PlaneShape{} : plane_shape(header.layout, header.phase, header.raw_size);
     const std::uint8_t* at = entries.data();
     if (header.delta) {
         header.base_tensor = load_le<std::uint32_t>(at);

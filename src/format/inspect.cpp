@@ -15,7 +15,7 @@ std::vector<FrameInfo> inspect_frames(std::uint64_t file_size, const ReadAt& rea
     if (file_size < kFrameHeaderSize) throw FormatError("not a .znn file (too short)");
     std::array<std::uint8_t, kFrameHeaderSize> first{};
     read_at(0, first);
-    check_frame_header(first);
+    check_frame_header(first, true);
     std::vector<FrameInfo> frames;
     std::uint64_t end = file_size;
     while (end > 0) {

@@ -88,8 +88,8 @@ void ChunkReader::match_base(std::span<const std::uint8_t> json,
                              std::map<std::uint64_t, std::uint32_t>& delta_at) {
     SafetensorsHeader header;
     try {
-        header = parse_safetensors_header(
-            {reinterpret_cast<const char*>(json.data()), json.size()}, UINT64_MAX / 2);
+        header = parse_safetensors_header({reinterpret_cast<const char*>(json.data()), json.size()},
+                                          UINT64_MAX / 2);
     } catch (const FormatError&) {
         return;  // plan_safetensors decides what a malformed header means
     }
@@ -157,11 +157,11 @@ bool ChunkReader::next(ChunkTask& task) {
     task.fetch_size = 0;
     while (!regions_.empty() && regions_.front().size == 0) regions_.pop_front();
     const bool in_region = !regions_.empty();
-    const ChunkSpec spec = in_region ? ChunkSpec{regions_.front().layout, 0, false,
-                                                 regions_.front().metadata, &policy_,
-                                                 regions_.front().base_tensor,
-                                                 regions_.front().base_offset}
-                                     : rest_spec_;
+    const ChunkSpec spec =
+        in_region ? ChunkSpec{regions_.front().layout,     0,        false,
+                              regions_.front().metadata,   &policy_, regions_.front().base_tensor,
+                              regions_.front().base_offset}
+                  : rest_spec_;
     std::size_t want = chunk_size_;
     if (in_region)
         want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));

@@ -2,11 +2,11 @@
 // together by OrderedPipeline (see ordered_pipeline.hpp for how order and memory are kept).
 #include "codec/codec.hpp"
 #include "delta/delta_codec.hpp"
-#include "znn/base.hpp"
 #include "pipeline/chunk_reader.hpp"
 #include "pipeline/frame_writer.hpp"
 #include "pipeline/ordered_pipeline.hpp"
 #include "pipeline/threads.hpp"
+#include "znn/base.hpp"
 #include "znn/znn.hpp"
 
 namespace znn {
@@ -27,7 +27,8 @@ std::uint64_t encode_against_base(const ChunkTask& task, const ChunkReader& read
                                   const BaseModel& base, Buffer& block) {
     thread_local Buffer base_bytes;
     base_bytes.resize(task.raw.size());
-    const BaseTensor& tensor = *reader.base_tensors()[static_cast<std::size_t>(task.spec.base_tensor)];
+    const BaseTensor& tensor =
+        *reader.base_tensors()[static_cast<std::size_t>(task.spec.base_tensor)];
     base.read(tensor, task.spec.base_offset, base_bytes);
     const DeltaRef ref{static_cast<std::uint32_t>(task.spec.base_tensor), task.spec.base_offset};
     return encode_delta_chunk(task.raw, base_bytes, task.spec, ref, block);

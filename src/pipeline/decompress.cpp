@@ -2,11 +2,11 @@
 // wired together by OrderedPipeline (see ordered_pipeline.hpp).
 #include "codec/codec.hpp"
 #include "delta/delta_codec.hpp"
-#include "znn/base.hpp"
 #include "pipeline/content_writer.hpp"
 #include "pipeline/frame_reader.hpp"
 #include "pipeline/ordered_pipeline.hpp"
 #include "pipeline/threads.hpp"
+#include "znn/base.hpp"
 #include "znn/znn.hpp"
 
 namespace znn {
@@ -61,7 +61,9 @@ Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& op
             return true;
         },
         chunk_cost,
-        [&](const DecodeTask& task, DecodedChunk& chunk) { decode_task(task, options.base, chunk); },
+        [&](const DecodeTask& task, DecodedChunk& chunk) {
+            decode_task(task, options.base, chunk);
+        },
         [&](const DecodedChunk& chunk) { writer.write(chunk); });
     Stats stats = writer.stats();
     stats.compressed_bytes = reader.bytes_read();

@@ -60,7 +60,7 @@ bool FrameReader::start_frame() {
     }
     if (got < 4) throw FormatError("not a .znn file (too short)");
     if (got < header.size()) {
-        check_frame_header(header);  // a better message when the magic is already wrong
+        check_frame_header(header, true);  // a better message when the magic is already wrong
         throw FormatError("truncated input (unexpected end of file)");
     }
     const std::uint8_t flags = check_frame_header(header, true);

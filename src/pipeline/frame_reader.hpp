@@ -19,8 +19,8 @@ struct DecodeTask {
     std::span<const std::uint8_t> payload;  // the chunk's planes, in storage or borrowed
     Buffer storage;
     ChunkHeader header;
-    std::uint8_t* direct_out = nullptr;  // where to decode to, when the output allows it
-    std::uint64_t input_end = 0;         // compressed bytes read up to the end of this chunk
+    std::uint8_t* direct_out = nullptr;       // where to decode to, when the output allows it
+    std::uint64_t input_end = 0;              // compressed bytes read up to the end of this chunk
     const BaseTensor* base_tensor = nullptr;  // a delta chunk's base tensor
 };
 
