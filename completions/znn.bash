@@ -25,6 +25,7 @@ _znn() {
     case "$prev" in
         --dtype) COMPREPLY=($(compgen -W "auto bf16 fp16 fp32 fp8 bytes" -- "$cur")); return ;;
         -T|--threads|--chunk-size|--seconds|--level|--cache-size|--range|--tensor) return ;;
+        --base) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -o|--output|--option)
             if [[ $sub == mount ]]; then
                 COMPREPLY=($(compgen -W "allow_other allow_root debug" -- "$cur"))
@@ -36,9 +37,9 @@ _znn() {
     local opts="-h --help -q --quiet -v --verbose"
     case "$sub" in
         "") opts=$global ;;
-        compress) opts+=" -o --output -c --stdout -f --force -k --keep --rm -r --recursive -T --threads -1 -2 -3 -4 -5 -6 -7 -8 -9 --level --dtype --chunk-size" ;;
-        decompress) opts+=" -o --output -c --stdout -f --force -k --keep --rm -r --recursive -T --threads" ;;
-        test) opts+=" -T --threads" ;;
+        compress) opts+=" -o --output -c --stdout -f --force -k --keep --rm -r --recursive -T --threads --base -1 -2 -3 -4 -5 -6 -7 -8 -9 --level --dtype --chunk-size" ;;
+        decompress) opts+=" -o --output -c --stdout -f --force -k --keep --rm -r --recursive -T --threads --base" ;;
+        test) opts+=" -T --threads --base" ;;
         list|info) opts+=" --tensors" ;;
         extract) opts+=" --tensor --range -o --output -c --stdout -f --force -T --threads" ;;
         mount) opts+=" -f --foreground -T --threads --cache-size -o --option" ;;

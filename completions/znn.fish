@@ -41,6 +41,9 @@ complete -c znn -n "$writing" -s r -l recursive -d 'Walk folders'
 # threads
 complete -c znn -n "__fish_seen_subcommand_from compress decompress test bench extract mount; or $bare" -s T -l threads -x -d 'Worker threads (0: one per core)'
 
+# base model (delta coding)
+complete -c znn -n "__fish_seen_subcommand_from compress decompress test; or $bare" -l base -r -F -d 'Base model the tensors are coded against'
+
 # level, dtype and chunk size
 set -l coding "__fish_seen_subcommand_from compress bench; or $bare"
 for n in 1 2 3 4 5 6 7 8 9

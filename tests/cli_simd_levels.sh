@@ -71,8 +71,10 @@ for level in scalar sse2 ssse3 avx2; do
     for golden in "$GOLDEN"/*.znn; do
         raw=${golden%.znn}.raw
         [[ -f $raw ]] || continue
+        base=()  # the delta golden file decodes against its base
+        [[ $(basename "$golden") == delta_* ]] && base=(--base "$GOLDEN/delta_base.safetensors.raw")
         check "$level: $(basename "$golden") decodes" bash -c \
-            "ZNN_FORCE_ISA=$level '$ZNN' decompress -q -c '$golden' | cmp -s - '$raw'"
+            "ZNN_FORCE_ISA=$level '$ZNN' decompress -q ${base[*]} -c '$golden' | cmp -s - '$raw'"
     done
 done
 echo "note: levels run: ${ran[*]}"

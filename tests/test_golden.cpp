@@ -4,6 +4,7 @@
 #include <iterator>
 #include <string>
 
+#include "znn/base.hpp"
 #include "znn/znn.hpp"
 
 namespace {
@@ -68,4 +69,20 @@ TEST_CASE("golden: the fuzzer's seeds decode, and its damaged seeds are rejected
     }
     CHECK(good >= 10);
     CHECK(bad >= 5);
+}
+
+TEST_CASE("golden: the delta file decodes against its base, and only with it") {
+    const auto base =
+        znn::BaseModel::open(std::string(ZNN_TEST_GOLDEN_DIR) + "/delta_base.safetensors.raw");
+    znn::DecompressOptions d;
+    d.base = base.get();
+    const auto raw = read_golden("delta_ft.safetensors.raw");
+    const auto golden = read_golden("delta_ft.safetensors.znn");
+    CHECK(znn::decompress_buffer(golden, d) == raw);
+    CHECK_THROWS_AS(znn::decompress_buffer(golden), znn::BaseError);
+    znn::CompressOptions c;
+    c.base = base.get();
+    const auto packed = znn::compress_buffer(raw, c);
+    CHECK(znn::decompress_buffer(packed, d) == raw);
+    CHECK(packed.size() <= golden.size() + 64);
 }

@@ -557,7 +557,7 @@ TEST_CASE("pipeline: decompression reuses chunk buffers and bounds them by bytes
     o.threads = 2;
     const auto frame = compress_buffer(data, o);
     SpanInput in(frame);
-    FrameReader reader(in);
+    FrameReader reader(in, nullptr);
     OrderedPipeline<DecodeTask, Buffer> pipeline({16, true, 4 << 20});
     std::vector<std::uint8_t> out;
     std::set<const std::uint8_t*> buffers;

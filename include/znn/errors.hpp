@@ -29,6 +29,12 @@ class IoError : public Error {
     using Error::Error;
 };
 
+// A file coded against a base model was given none, or one whose tensors differ from
+// those it was coded against (the message names the base or the first such tensor).
+class BaseError : public Error {
+    using Error::Error;
+};
+
 // The caller asked for something impossible (bad option value, conflicting options).
 class UsageError : public Error {
     using Error::Error;

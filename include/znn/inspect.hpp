@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "znn/layout.hpp"
@@ -18,6 +19,12 @@ struct FrameInfo {
     std::uint64_t chunk_count = 0;
     std::uint64_t content_checksum = 0;
     std::array<std::uint64_t, kLayoutCount> layout_bytes{};  // raw bytes per layout
+    // Frames compressed against a base model (see znn/base.hpp); 0 and empty otherwise.
+    std::string base_hint;            // the base's file or folder name
+    std::uint64_t base_checksum = 0;  // over the base tensors it needs
+    std::uint64_t base_tensors = 0;   // base tensors it needs
+    std::uint64_t delta_chunks = 0;   // chunks coded against one
+    std::uint64_t delta_bytes = 0;    // raw bytes in those chunks
 };
 
 // Reads size bytes at offset into out, or throws.

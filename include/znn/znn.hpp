@@ -21,6 +21,8 @@
 
 namespace znn {
 
+class BaseModel;
+
 // chunk_size 0 (the default): the level chooses. At level 3, 256 KiB (kDefaultChunkSize) in
 // the tensors of safetensors files; any other input tries 128, 256 and 512 KiB on its first
 // 512 KiB and keeps the smallest estimated result, since data whose statistics drift (many
@@ -52,6 +54,10 @@ struct CompressOptions {
     bool overlap_output = false;
     // kMinLevel (fastest) to kMaxLevel (smallest); compress() throws UsageError otherwise.
     int level = kDefaultLevel;
+    // Code the tensors of a safetensors input that match a tensor of the base (same name,
+    // dtype and shape; BF16, F16 or F32) as deltas against it, chunk by chunk where that is
+    // smaller. The output then needs the same base to decompress. Not owned.
+    const BaseModel* base = nullptr;
 };
 
 struct DecompressOptions {
@@ -60,6 +66,9 @@ struct DecompressOptions {
     // With one thread, write the output from a second thread while the next chunks decode,
     // as zstd's asynchronous I/O does: worth it when writes cost (files, pipes), not in memory.
     bool overlap_output = false;
+    // The base the input was compressed against, if it was. Not owned. Without it, or with
+    // another base, a frame that needs one fails (BaseError) before any of its chunks.
+    const BaseModel* base = nullptr;
 };
 
 struct Stats {
@@ -67,6 +76,7 @@ struct Stats {
     std::uint64_t compressed_bytes = 0;
     std::uint64_t chunks = 0;
     std::uint64_t frames = 0;
+    std::uint64_t delta_chunks = 0;  // chunks coded against a base (compress only)
 };
 
 // Compresses everything `in` yields into one frame. Throws IoError, UsageError.

@@ -60,6 +60,12 @@ void add_output_flags(CLI::App& cmd, Options& o) {
     cmd.add_flag("-r,--recursive", o.recursive, "Walk folders (implied by a folder argument)");
 }
 
+void add_base(CLI::App& cmd, Options& o) {
+    cmd.add_option("--base", o.base,
+                   "Base model (.safetensors, .safetensors.znn or a folder of them) that "
+                   "tensors are coded against");
+}
+
 CLI::Option* add_threads(CLI::App& cmd, Options& o, const char* help) {
     return cmd.add_option("-T,--threads", o.threads, help)
         ->type_name("N")
@@ -101,8 +107,8 @@ constexpr const char* kVerboseFiles =
 
 // Options whose value is the next argument: a "-5" there is a value, not a level.
 bool takes_value(std::string_view arg) {
-    for (const std::string_view name :
-         {"-o", "--output", "-T", "--threads", "--dtype", "--chunk-size", "--seconds", "--level"})
+    for (const std::string_view name : {"-o", "--output", "-T", "--threads", "--dtype",
+                                        "--chunk-size", "--seconds", "--level", "--base"})
         if (arg == name) return true;
     // A cluster of short flags ending in one that takes a value: "-cT 4", "-fo out".
     return arg.size() > 2 && arg[0] == '-' && arg[1] != '-' &&
@@ -200,6 +206,7 @@ int parse_command_line(int argc, char** argv, Options& o) {
     app.add_option("files", o.inputs, "Files or folders to compress, or with -d, -t, -l");
     add_output_flags(app, o);
     CLI::Option* top_threads = add_threads(app, o, "Worker threads (default 0: one per core)");
+    add_base(app, o);
     const auto top_codec_flags = add_codec_flags(app, o, dtype);
     add_verbosity(app, o, kQuietFiles, kVerboseFiles);
 
@@ -207,6 +214,7 @@ int parse_command_line(int argc, char** argv, Options& o) {
     compress->add_option("files", o.inputs, "Files or folders ('-' or none: stdin)");
     add_output_flags(*compress, o);
     add_threads(*compress, o, "Worker threads (default 0: one per core)");
+    add_base(*compress, o);
     add_codec_flags(*compress, o, dtype);
     add_verbosity(*compress, o, kQuietFiles, kVerboseFiles);
 
@@ -215,11 +223,13 @@ int parse_command_line(int argc, char** argv, Options& o) {
     decompress->add_option("files", o.inputs, "Files or folders ('-' or none: stdin)");
     add_output_flags(*decompress, o);
     add_threads(*decompress, o, "Worker threads (default 0: one per core)");
+    add_base(*decompress, o);
     add_verbosity(*decompress, o, kQuietFiles, kVerboseFiles);
 
     auto* test = app.add_subcommand("test", "Decode and verify .znn files, writing nothing");
     test->add_option("files", o.inputs, "Files or folders ('-' or none: stdin)");
     add_threads(*test, o, "Worker threads (default 0: one per core)");
+    add_base(*test, o);
     add_verbosity(*test, o, kQuietFiles, kVerboseFiles);
 
     auto* list = app.add_subcommand(

@@ -83,6 +83,19 @@ void print_row(const Totals& t, const std::string& checksum, const std::string& 
                 layouts_text(t.sum).c_str(), name.c_str());
 }
 
+// A file that cannot be decompressed alone says so, whatever the verbosity.
+void print_dependencies(const std::vector<FrameInfo>& frames) {
+    for (const FrameInfo& f : frames)
+        if (f.base_tensors != 0)
+            std::printf(
+                "  needs base '%s' (checksum %016llx): %llu tensors, %llu of %llu chunks coded "
+                "against it\n",
+                f.base_hint.c_str(), static_cast<unsigned long long>(f.base_checksum),
+                static_cast<unsigned long long>(f.base_tensors),
+                static_cast<unsigned long long>(f.delta_chunks),
+                static_cast<unsigned long long>(f.chunk_count));
+}
+
 // With -v: every frame, and the bytes of each layout in it.
 void print_frames(const std::vector<FrameInfo>& frames) {
     for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -146,6 +159,7 @@ int run_list(const Options& options) {
                     if (!header_printed) print_header();
                     header_printed = true;
                     print_row(one, checksum, path);
+                    print_dependencies(frames);
                 }
                 if (verbosity() >= 2) print_frames(frames);
                 for (const FrameInfo& f : frames) add(all, f);

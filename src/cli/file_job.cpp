@@ -21,6 +21,7 @@
 #include "progress.hpp"
 #include "summary.hpp"
 #include "walk.hpp"
+#include "znn/base.hpp"
 #include "znn/model_dir.hpp"
 #include "znn/znn.hpp"
 
@@ -48,10 +49,12 @@ Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& op
         c.level = options.level;
         c.progress = report;
         c.overlap_output = true;
+        c.base = options.base_model.get();
         return compress(in, out, c);
     }
     DecompressOptions d;
     d.threads = options.threads;
+    d.base = options.base_model.get();
     d.progress = report;  // compressed bytes read, against the .znn file's size
     d.overlap_output = mode == Mode::decompress;  // `test` writes nothing
     return decompress(in, out, d);
@@ -72,6 +75,7 @@ void verify_compressed(AtomicFile& file, const Stats& written, const std::string
     NullOutput sink;
     DecompressOptions d;
     d.threads = options.threads;
+    d.base = options.base_model.get();  // the round trip goes through the base as well
     const Stats read = decompress(input, sink, d);
     if (read.raw_bytes != written.raw_bytes)
         throw FormatError("verification failed: size differs", target);
@@ -119,6 +123,7 @@ bool decodes_to(int znn_fd, const std::string& znn_name, int raw_fd, std::uint64
         CompareOutput compare(raw_fd, raw_offset);
         DecompressOptions d;
         d.threads = options.threads;
+        d.base = options.base_model.get();
         decompress(in, compare, d);
         return compare.at_end();
     } catch (const Error&) {
@@ -320,9 +325,18 @@ void plan_inputs(const std::vector<std::string>& inputs) {
     expect_several_files(several);
 }
 
-bool run_each_input(const Options& options, const TargetName& target_for) {
-    if (!options.output.empty() && options.inputs.size() > 1)
+bool run_each_input(const Options& command_line, const TargetName& target_for) {
+    if (!command_line.output.empty() && command_line.inputs.size() > 1)
         throw UsageError("-o takes a single input file");
+    Options options = command_line;
+    if (!options.base.empty() && !options.base_model) {
+        try {
+            options.base_model = BaseModel::open(options.base);
+        } catch (const Error& e) {
+            print_error(e.path().empty() ? options.base : e.path(), e.what());
+            return false;
+        }
+    }
     if (options.inputs.empty() || (options.inputs.size() == 1 && options.inputs[0] == "-"))
         return process_stream(options);
 

@@ -3,9 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "znn/base.hpp"
 #include "znn/znn.hpp"
 
 namespace znn::cli {
@@ -28,6 +30,9 @@ struct Options {
     std::size_t chunk_size = kAutoChunkSize;
     int level = kDefaultLevel;  // -1 ... -9, --level
     bool check_only = false;    // index --check
+    std::string base;           // --base: a base model's file or folder
+    // The base opened once for all inputs (run_inputs), shared by copies of the options.
+    std::shared_ptr<const BaseModel> base_model;
     // Reading compressed files in place (arguments_access.cpp):
     bool list_tensors = false;                           // list --tensors
     std::vector<std::string> tensors;                    // extract --tensor

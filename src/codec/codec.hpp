@@ -20,6 +20,10 @@ struct ChunkSpec {
     bool probe = false;     // choose layout and phase from the data itself
     bool metadata = false;  // headers and the like: worth a stronger zstd level
     const CodecPolicy* policy = &default_codec_policy();  // the compression level's choices
+    // Coded against a base tensor (src/delta/): its dependency index, and the chunk's
+    // offset in it. -1: no base.
+    std::int64_t base_tensor = -1;
+    std::uint64_t base_offset = 0;
 };
 
 // Encodes raw (1..kMaxChunkSize bytes) into a complete chunk block, replacing block's

@@ -18,6 +18,8 @@ void decode_chunk(std::span<const std::uint8_t> block, const ChunkHeader& header
 
 void decode_payload(std::span<const std::uint8_t> block, const ChunkHeader& header,
                     std::span<std::uint8_t> out) {
+    if (header.delta)
+        throw BaseError("delta chunk: needs the base model it was compressed against");
     const PlaneShape shape = plane_shape(header.layout, header.phase, header.raw_size);
     std::size_t pos = 0;
     if (header.layout == Layout::bytes) {

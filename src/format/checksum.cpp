@@ -30,6 +30,23 @@ std::uint64_t ContentChecksum::digest() const noexcept {
     return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_));
 }
 
+StreamChecksum::StreamChecksum() : state_(XXH3_createState()) {
+    if (state_ == nullptr) throw std::bad_alloc();
+    XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));
+}
+
+StreamChecksum::~StreamChecksum() {
+    XXH3_freeState(static_cast<XXH3_state_t*>(state_));
+}
+
+void StreamChecksum::update(std::span<const std::uint8_t> bytes) noexcept {
+    XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), bytes.data(), bytes.size());
+}
+
+std::uint64_t StreamChecksum::digest() const noexcept {
+    return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_));
+}
+
 std::uint64_t checksum_bytes(std::span<const std::uint8_t> data) noexcept {
     return simd::kernels().xxh3(data.data(), data.size());
 }

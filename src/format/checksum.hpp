@@ -20,6 +20,20 @@ class ContentChecksum {
     void* state_;
 };
 
+// XXH3-64 of bytes given in pieces: the same value as checksum_bytes of their concatenation.
+class StreamChecksum {
+  public:
+    StreamChecksum();
+    ~StreamChecksum();
+    StreamChecksum(const StreamChecksum&) = delete;
+    StreamChecksum& operator=(const StreamChecksum&) = delete;
+    void update(std::span<const std::uint8_t> bytes) noexcept;
+    std::uint64_t digest() const noexcept;
+
+  private:
+    void* state_;
+};
+
 std::uint64_t checksum_bytes(std::span<const std::uint8_t> data) noexcept;
 
 }  // namespace znn

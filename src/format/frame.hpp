@@ -2,7 +2,8 @@
 // Byte-exact specification: man/znn.5. Every integer is little-endian.
 //
 //   frame   = header(8) chunk-block* seek-block
-//   header  = 89 5A 4E 4E | u8 version=1 | u8 flags=0 | u16 reserved=0
+//   header  = 89 5A 4E 4E | u8 version=1 | u8 flags | u16 reserved=0
+//   [dependency block, when flags has kFrameNeedsBase: see format/dependency.hpp]
 //   chunk   = u8 type=0x01 | u8 layout | u8 phase | u8 planes P | u64 raw size
 //             | u64 XXH3-64(raw) | P x (u8 codec, u64 size) | plane payloads
 //   seek    = u8 type=0x02 | 7 reserved bytes | N x (u64 block size, u64 raw size) | footer
@@ -39,9 +40,14 @@ struct Footer {
     std::uint64_t frame_size = 0;
 };
 
-void write_frame_header(std::vector<std::uint8_t>& out);
-// Throws FormatError naming what is wrong (not znn, legacy ZipNN, unknown version).
-void check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> header);
+// Frame flag: a dependency block follows the header and chunks may be coded against a base.
+inline constexpr std::uint8_t kFrameNeedsBase = 0x01;
+
+void write_frame_header(std::vector<std::uint8_t>& out, std::uint8_t flags = 0);
+// Returns the flags. Throws FormatError naming what is wrong (not znn, legacy ZipNN, unknown
+// version, a frame that needs a base model where allow_base is false).
+std::uint8_t check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> header,
+                                bool allow_base = false);
 
 // The seek block: type byte, reserved bytes, entries, footer.
 void write_seek_block(const std::vector<SeekEntry>& entries, const Footer& footer,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "format/chunk_header.hpp"
+#include "format/dependency.hpp"
 #include "format/frame.hpp"
 #include "znn/errors.hpp"
 
@@ -14,7 +15,7 @@ std::vector<FrameInfo> inspect_frames(std::uint64_t file_size, const ReadAt& rea
     if (file_size < kFrameHeaderSize) throw FormatError("not a .znn file (too short)");
     std::array<std::uint8_t, kFrameHeaderSize> first{};
     read_at(0, first);
-    check_frame_header(first);
+    check_frame_header(first, true);
     std::vector<FrameInfo> frames;
     std::uint64_t end = file_size;
     while (end > 0) {
@@ -37,10 +38,26 @@ std::vector<FrameInfo> inspect_frames(std::uint64_t file_size, const ReadAt& rea
 
         std::array<std::uint8_t, kFrameHeaderSize> header{};
         read_at(info.offset, header);
-        check_frame_header(header);
+        const std::uint8_t flags = check_frame_header(header, true);
         std::vector<std::uint8_t> table(kSeekEntrySize * footer.chunk_count);
         read_at(end - table_size + kSeekHeaderSize, table);
         std::uint64_t block_at = info.offset + kFrameHeaderSize;
+        if ((flags & kFrameNeedsBase) != 0) {
+            std::array<std::uint8_t, kDependencyPrefixSize> prefix{};
+            if (end - table_size - block_at < prefix.size())
+                throw FormatError("corrupt dependency block (truncated)");
+            read_at(block_at, prefix);
+            const std::uint32_t body_size = parse_dependency_prefix(prefix);
+            if (end - table_size - block_at - prefix.size() < body_size)
+                throw FormatError("corrupt dependency block (truncated)");
+            std::vector<std::uint8_t> body(body_size);
+            read_at(block_at + prefix.size(), body);
+            const Dependency d = parse_dependency_body(body);
+            info.base_hint = d.hint;
+            info.base_checksum = d.base_checksum();
+            info.base_tensors = d.tensors.size();
+            block_at += prefix.size() + body_size;
+        }
         std::uint64_t raw_total = 0;
         for (std::uint64_t i = 0; i < footer.chunk_count; ++i) {
             const SeekEntry e = parse_seek_entry(table.data() + kSeekEntrySize * i);
@@ -51,6 +68,10 @@ std::vector<FrameInfo> inspect_frames(std::uint64_t file_size, const ReadAt& rea
             const ChunkHeader h = parse_chunk_prefix(prefix);
             if (h.raw_size != e.raw_size) throw FormatError("corrupt seek table (chunk size)");
             info.layout_bytes[static_cast<std::size_t>(h.layout)] += h.raw_size;
+            if (h.delta) {
+                ++info.delta_chunks;
+                info.delta_bytes += h.raw_size;
+            }
             raw_total += h.raw_size;
             block_at += e.block_size;
         }

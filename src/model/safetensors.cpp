@@ -59,7 +59,8 @@ class RegionPlan {
     void append(const Region& region) {
         const std::uint64_t size = region.size;
         if (size == 0) return;
-        if (!regions.empty() && !regions.back().metadata && !region.metadata) {
+        if (!regions.empty() && !regions.back().metadata && !region.metadata &&
+            regions.back().base_tensor < 0 && region.base_tensor < 0) {
             Region& last = regions.back();
             const bool both_large = last.size >= kOwnRegionSize && size >= kOwnRegionSize;
             // The size test keeps a merged tensor's elements whole: after a tensor that is
@@ -197,7 +198,8 @@ class TensorCollector {
 
 }  // namespace
 
-std::optional<std::vector<Region>> plan_safetensors(std::span<const std::uint8_t> json) {
+std::optional<std::vector<Region>> plan_safetensors(
+    std::span<const std::uint8_t> json, const std::map<std::uint64_t, std::uint32_t>* delta_at) {
     if (json.empty() || json[0] != '{') return std::nullopt;
     TensorCollector collector;
     // Plain char pointers give nlohmann's fastest input adapter.
@@ -216,7 +218,12 @@ std::optional<std::vector<Region>> plan_safetensors(std::span<const std::uint8_t
     for (const Tensor& t : tensors) {
         if (t.begin < at) return std::nullopt;  // overlapping tensors: not a file we understand
         plan.append({t.begin - at, Layout::bytes});
-        plan.append({t.end - t.begin, t.layout});
+        Region region{t.end - t.begin, t.layout};
+        if (delta_at != nullptr) {
+            const auto it = delta_at->find(t.begin);
+            if (it != delta_at->end() && t.end > t.begin) region.base_tensor = it->second;
+        }
+        plan.append(region);
         at = t.end;
     }
     return std::move(plan.regions);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "format/frame.hpp"
+#include "znn/safetensors.hpp"
 
 namespace znn {
 
@@ -64,6 +65,7 @@ ChunkReader::ChunkReader(InputStream& in, const CompressOptions& options)
       chunk_size_(options.chunk_size),
       dtype_(options.dtype),
       policy_(codec_policy(options.level)),
+      base_(options.base),
       rest_spec_(spec_for_choice(options.dtype, policy_)) {
     if (chunk_size_ != kAutoChunkSize &&
         (chunk_size_ < kMinChunkSize || chunk_size_ > kMaxChunkSize || chunk_size_ % 8 != 0))
@@ -81,8 +83,34 @@ std::size_t ChunkReader::read(std::uint8_t* out, std::size_t size) {
     return done;
 }
 
+// A match needs the same name, dtype and shape, and a float dtype the delta coder knows.
+void ChunkReader::match_base(std::span<const std::uint8_t> json,
+                             std::map<std::uint64_t, std::uint32_t>& delta_at) {
+    SafetensorsHeader header;
+    try {
+        header = parse_safetensors_header({reinterpret_cast<const char*>(json.data()), json.size()},
+                                          UINT64_MAX / 2);
+    } catch (const FormatError&) {
+        return;  // plan_safetensors decides what a malformed header means
+    }
+    std::sort(header.tensors.begin(), header.tensors.end(),
+              [](const TensorInfo& a, const TensorInfo& b) { return a.begin < b.begin; });
+    dependency_.hint = base_->hint();
+    for (const TensorInfo& t : header.tensors) {
+        const BaseTensor* b = base_->find(t.name);
+        const bool float_dtype = t.dtype == "BF16" || t.dtype == "F16" || t.dtype == "F32";
+        if (b == nullptr || !float_dtype || b->dtype != t.dtype || b->shape != t.shape ||
+            t.size() == 0)
+            continue;
+        delta_at.emplace(t.begin, static_cast<std::uint32_t>(base_tensors_.size()));
+        base_tensors_.push_back(b);
+        dependency_.tensors.push_back({b->name, b->size, base_->checksum(*b)});
+    }
+}
+
 // Only an automatic dtype looks for a safetensors header; --dtype applies to everything.
 void ChunkReader::plan() {
+    if (planned_) return;
     planned_ = true;
     if (dtype_ == DtypeChoice::automatic) {
         sniffed_.resize(8);
@@ -95,11 +123,16 @@ void ChunkReader::plan() {
                 const std::size_t got = read_fully(in_, {sniffed_.data() + 8, *json_size});
                 sniffed_.resize(8 + got);
                 if (got == *json_size) {
-                    if (auto regions = plan_safetensors({sniffed_.data() + 8, *json_size})) {
+                    const std::span<const std::uint8_t> json{sniffed_.data() + 8, *json_size};
+                    std::map<std::uint64_t, std::uint32_t> delta_at;
+                    if (base_ != nullptr) match_base(json, delta_at);
+                    if (auto regions = plan_safetensors(json, &delta_at)) {
                         regions_.assign(regions->begin(), regions->end());
                         if (chunk_size_ == kAutoChunkSize) chunk_size_ = policy_.tensor_chunk_size;
                         return;
                     }
+                    dependency_.tensors.clear();
+                    base_tensors_.clear();
                 }
             }
         }
@@ -124,9 +157,11 @@ bool ChunkReader::next(ChunkTask& task) {
     task.fetch_size = 0;
     while (!regions_.empty() && regions_.front().size == 0) regions_.pop_front();
     const bool in_region = !regions_.empty();
-    const ChunkSpec spec = in_region ? ChunkSpec{regions_.front().layout, 0, false,
-                                                 regions_.front().metadata, &policy_}
-                                     : rest_spec_;
+    const ChunkSpec spec =
+        in_region ? ChunkSpec{regions_.front().layout,     0,        false,
+                              regions_.front().metadata,   &policy_, regions_.front().base_tensor,
+                              regions_.front().base_offset}
+                  : rest_spec_;
     std::size_t want = chunk_size_;
     if (in_region)
         want = static_cast<std::size_t>(std::min<std::uint64_t>(want, regions_.front().size));
@@ -152,6 +187,7 @@ bool ChunkReader::next(ChunkTask& task) {
     task.spec = spec;
     if (in_region) {
         regions_.front().size -= got;
+        regions_.front().base_offset += got;
         // The file ended inside a tensor: the rest is coded as probed bytes, if anything.
         if (got < want) regions_.clear();
     }

@@ -6,7 +6,9 @@
 
 #include "codec/codec.hpp"
 #include "common/buffer.hpp"
+#include "format/dependency.hpp"
 #include "model/safetensors.hpp"
+#include "znn/base.hpp"
 #include "znn/znn.hpp"
 
 namespace znn {
@@ -22,6 +24,13 @@ struct ChunkTask {
 class ChunkReader {
   public:
     ChunkReader(InputStream& in, const CompressOptions& options);
+    // Reads the input's header, if any, and with a base matches its tensors (reading and
+    // hashing each matched base tensor). next() does it when not called first. Throws IoError.
+    void plan();
+    // With a base: what the frame depends on (empty tensors: nothing matched).
+    const Dependency& dependency() const noexcept { return dependency_; }
+    // The base tensor of each dependency entry.
+    const std::vector<const BaseTensor*>& base_tensors() const noexcept { return base_tensors_; }
     // Fills task with the next chunk; false at the end of the input. Throws IoError.
     // From a positional input the bytes are not read yet: fetch() does that, on a worker.
     bool next(ChunkTask& task);
@@ -29,13 +38,17 @@ class ChunkReader {
     void fetch(ChunkTask& task);
 
   private:
-    void plan();
+    void match_base(std::span<const std::uint8_t> json,
+                    std::map<std::uint64_t, std::uint32_t>& delta_at);
     std::size_t read(std::uint8_t* out, std::size_t size);
 
     InputStream& in_;
     std::size_t chunk_size_;
     DtypeChoice dtype_;
     const CodecPolicy& policy_;
+    const BaseModel* base_;
+    Dependency dependency_;
+    std::vector<const BaseTensor*> base_tensors_;
     bool planned_ = false;
     std::deque<Region> regions_;         // known regions, then the rest of the input
     ChunkSpec rest_spec_;                // how to code what follows the known regions

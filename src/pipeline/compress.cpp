@@ -1,10 +1,12 @@
 // compress(): the chunk reader, encode_chunk on the workers and the frame writer, wired
 // together by OrderedPipeline (see ordered_pipeline.hpp for how order and memory are kept).
 #include "codec/codec.hpp"
+#include "delta/delta_codec.hpp"
 #include "pipeline/chunk_reader.hpp"
 #include "pipeline/frame_writer.hpp"
 #include "pipeline/ordered_pipeline.hpp"
 #include "pipeline/threads.hpp"
+#include "znn/base.hpp"
 #include "znn/znn.hpp"
 
 namespace znn {
@@ -19,18 +21,35 @@ std::size_t chunk_cost(const ChunkTask& task) {
     return (copied ? raw : 0) + raw;
 }
 
+// A chunk of a tensor matched in the base: the same bytes of the base tensor, then the
+// delta coder (which falls back to plain coding where that is smaller).
+std::uint64_t encode_against_base(const ChunkTask& task, const ChunkReader& reader,
+                                  const BaseModel& base, Buffer& block) {
+    thread_local Buffer base_bytes;
+    base_bytes.resize(task.raw.size());
+    const BaseTensor& tensor =
+        *reader.base_tensors()[static_cast<std::size_t>(task.spec.base_tensor)];
+    base.read(tensor, task.spec.base_offset, base_bytes);
+    const DeltaRef ref{static_cast<std::uint32_t>(task.spec.base_tensor), task.spec.base_offset};
+    return encode_delta_chunk(task.raw, base_bytes, task.spec, ref, block);
+}
+
 }  // namespace
 
 Stats compress(InputStream& in, OutputStream& out, const CompressOptions& options) {
     ChunkReader reader(in, options);
-    FrameWriter writer(out, options.progress);
+    reader.plan();
+    FrameWriter writer(out, options.progress, &reader.dependency());
     OrderedPipeline<ChunkTask, EncodedChunk> pipeline(
         {resolve_threads(options.threads), options.overlap_output});
     pipeline.run([&](ChunkTask& task) { return reader.next(task); }, chunk_cost,
                  [&](ChunkTask& task, EncodedChunk& chunk) {
                      reader.fetch(task);
                      chunk.raw_size = task.raw.size();
-                     chunk.checksum = encode_chunk(task.raw, task.spec, chunk.block);
+                     chunk.checksum =
+                         task.spec.base_tensor >= 0
+                             ? encode_against_base(task, reader, *options.base, chunk.block)
+                             : encode_chunk(task.raw, task.spec, chunk.block);
                  },
                  [&](const EncodedChunk& chunk) { writer.write(chunk); });
     return writer.finish();

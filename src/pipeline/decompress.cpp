@@ -1,10 +1,12 @@
 // decompress(): the frame reader, decode_payload on the workers and the content writer,
 // wired together by OrderedPipeline (see ordered_pipeline.hpp).
 #include "codec/codec.hpp"
+#include "delta/delta_codec.hpp"
 #include "pipeline/content_writer.hpp"
 #include "pipeline/frame_reader.hpp"
 #include "pipeline/ordered_pipeline.hpp"
 #include "pipeline/threads.hpp"
+#include "znn/base.hpp"
 #include "znn/znn.hpp"
 
 namespace znn {
@@ -19,24 +21,35 @@ std::size_t chunk_cost(const DecodeTask& task) {
            (task.direct_out != nullptr ? 0 : static_cast<std::size_t>(task.header.raw_size));
 }
 
-void decode_task(const DecodeTask& task, DecodedChunk& chunk) {
+void decode_to(const DecodeTask& task, const BaseModel* base, std::span<std::uint8_t> out) {
+    if (!task.header.delta) {
+        decode_payload(task.payload, task.header, out);
+        return;
+    }
+    thread_local Buffer base_bytes;
+    base_bytes.resize(out.size());
+    base->read(*task.base_tensor, task.header.base_offset, base_bytes);
+    decode_delta_payload(task.payload, task.header, base_bytes, out);
+}
+
+void decode_task(const DecodeTask& task, const BaseModel* base, DecodedChunk& chunk) {
     chunk.input_end = task.input_end;
     const auto size = static_cast<std::size_t>(task.header.raw_size);
     if (task.direct_out != nullptr) {
         chunk.direct_size = size;
         chunk.raw.clear();
-        decode_payload(task.payload, task.header, {task.direct_out, size});
+        decode_to(task, base, {task.direct_out, size});
     } else {
         chunk.direct_size = 0;
         chunk.raw.resize(size);
-        decode_payload(task.payload, task.header, chunk.raw);
+        decode_to(task, base, chunk.raw);
     }
 }
 
 }  // namespace
 
 Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& options) {
-    FrameReader reader(in);
+    FrameReader reader(in, options.base);
     ContentWriter writer(out, options.progress);
     OrderedPipeline<DecodeTask, DecodedChunk> pipeline(
         {resolve_threads(options.threads), options.overlap_output});
@@ -47,7 +60,11 @@ Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& op
             task.input_end = reader.bytes_read();
             return true;
         },
-        chunk_cost, decode_task, [&](const DecodedChunk& chunk) { writer.write(chunk); });
+        chunk_cost,
+        [&](const DecodeTask& task, DecodedChunk& chunk) {
+            decode_task(task, options.base, chunk);
+        },
+        [&](const DecodedChunk& chunk) { writer.write(chunk); });
     Stats stats = writer.stats();
     stats.compressed_bytes = reader.bytes_read();
     stats.frames = reader.frames();

@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "codec/codec.hpp"
+#include "format/dependency.hpp"
+#include "pipeline/base_match.hpp"
 #include "znn/errors.hpp"
 
 namespace znn {
@@ -16,7 +18,8 @@ constexpr std::size_t kReadAhead = std::size_t{256} << 10;
 
 }  // namespace
 
-FrameReader::FrameReader(InputStream& in) : in_(in), read_ahead_(!in.borrow(0).has_value()) {
+FrameReader::FrameReader(InputStream& in, const BaseModel* base)
+    : in_(in), base_(base), read_ahead_(!in.borrow(0).has_value()) {
     if (read_ahead_) ahead_.resize(kReadAhead);
 }
 
@@ -57,16 +60,27 @@ bool FrameReader::start_frame() {
     }
     if (got < 4) throw FormatError("not a .znn file (too short)");
     if (got < header.size()) {
-        check_frame_header(header);  // a better message when the magic is already wrong
+        check_frame_header(header, true);  // a better message when the magic is already wrong
         throw FormatError("truncated input (unexpected end of file)");
     }
-    check_frame_header(header);
+    const std::uint8_t flags = check_frame_header(header, true);
     in_frame_ = true;
     frame_start_ = bytes_read_ - header.size();
+    base_tensors_.clear();
+    if ((flags & kFrameNeedsBase) != 0) read_dependency();
     seen_.clear();
     content_size_ = 0;
     content_checksum_ = std::make_unique<ContentChecksum>();
     return true;
+}
+
+// The dependency block, checked against the base before any chunk of the frame is read.
+void FrameReader::read_dependency() {
+    std::array<std::uint8_t, kDependencyPrefixSize> prefix{};
+    read_exact(prefix.data(), prefix.size());
+    Buffer body(parse_dependency_prefix(prefix));
+    read_exact(body.data(), body.size());
+    base_tensors_ = match_dependency(parse_dependency_body(body), base_);
 }
 
 // Reads the seek block and checks it and the footer against the chunks that were read.
@@ -127,6 +141,15 @@ bool FrameReader::next(DecodeTask& task) {
             b.resize(payload_size);
             read_exact(b.data(), payload_size);
             task.payload = {b.data(), payload_size};
+        }
+        task.base_tensor = nullptr;
+        if (header.delta) {
+            if (header.base_tensor >= base_tensors_.size())
+                throw FormatError("corrupt delta chunk (base tensor index)");
+            task.base_tensor = base_tensors_[header.base_tensor];
+            if (header.base_offset > task.base_tensor->size ||
+                header.raw_size > task.base_tensor->size - header.base_offset)
+                throw FormatError("corrupt delta chunk (outside its base tensor)");
         }
         seen_.push_back({block_size, header.raw_size});
         content_size_ += header.raw_size;

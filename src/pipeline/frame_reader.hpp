@@ -10,6 +10,7 @@
 #include "format/checksum.hpp"
 #include "format/chunk_header.hpp"
 #include "format/frame.hpp"
+#include "znn/base.hpp"
 #include "znn/stream.hpp"
 
 namespace znn {
@@ -18,13 +19,15 @@ struct DecodeTask {
     std::span<const std::uint8_t> payload;  // the chunk's planes, in storage or borrowed
     Buffer storage;
     ChunkHeader header;
-    std::uint8_t* direct_out = nullptr;  // where to decode to, when the output allows it
-    std::uint64_t input_end = 0;         // compressed bytes read up to the end of this chunk
+    std::uint8_t* direct_out = nullptr;       // where to decode to, when the output allows it
+    std::uint64_t input_end = 0;              // compressed bytes read up to the end of this chunk
+    const BaseTensor* base_tensor = nullptr;  // a delta chunk's base tensor
 };
 
 class FrameReader {
   public:
-    explicit FrameReader(InputStream& in);
+    // base: the base model delta frames are checked against and decoded with, or null.
+    FrameReader(InputStream& in, const BaseModel* base);
     // Fills task with the next chunk block; false after the last frame. Throws FormatError
     // on a corrupt or truncated stream, IoError.
     bool next(DecodeTask& task);
@@ -34,10 +37,13 @@ class FrameReader {
   private:
     bool start_frame();
     void finish_frame();
+    void read_dependency();
     void read_exact(std::uint8_t* out, std::size_t size);
     std::size_t fetch(std::uint8_t* out, std::size_t size);
 
     InputStream& in_;
+    const BaseModel* base_;
+    std::vector<const BaseTensor*> base_tensors_;  // of the current frame's dependency
     // Inputs that cannot lend their bytes (files, pipes) are read ahead in kReadAhead blocks:
     // a chunk's type, prefix, plane table and payload were four system calls each.
     bool read_ahead_;

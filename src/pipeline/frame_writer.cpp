@@ -2,10 +2,13 @@
 
 namespace znn {
 
-FrameWriter::FrameWriter(OutputStream& out, const ProgressFn& progress)
+FrameWriter::FrameWriter(OutputStream& out, const ProgressFn& progress,
+                         const Dependency* dependency)
     : out_(out), progress_(progress) {
     std::vector<std::uint8_t> head;
-    write_frame_header(head);
+    const bool needs_base = dependency != nullptr && !dependency->tensors.empty();
+    write_frame_header(head, needs_base ? kFrameNeedsBase : 0);
+    if (needs_base) write_dependency_block(*dependency, head);
     out_.write(head);
     stats_.compressed_bytes += head.size();
 }
@@ -16,6 +19,7 @@ void FrameWriter::write(const EncodedChunk& chunk) {
     content_.add(chunk.raw_size, chunk.checksum);
     stats_.raw_bytes += chunk.raw_size;
     stats_.compressed_bytes += chunk.block.size();
+    if (!chunk.block.empty() && chunk.block[0] == kDeltaBlockType) ++stats_.delta_chunks;
     ++stats_.chunks;
     if (progress_) progress_(stats_.raw_bytes);
 }

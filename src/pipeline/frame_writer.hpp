@@ -7,6 +7,8 @@
 
 #include "common/buffer.hpp"
 #include "format/checksum.hpp"
+#include "format/chunk_header.hpp"
+#include "format/dependency.hpp"
 #include "format/frame.hpp"
 #include "znn/znn.hpp"
 
@@ -21,8 +23,10 @@ struct EncodedChunk {
 
 class FrameWriter {
   public:
-    // Writes the frame header. Throws IoError.
-    FrameWriter(OutputStream& out, const ProgressFn& progress);
+    // Writes the frame header, and the dependency block when dependency names tensors.
+    // Throws IoError.
+    FrameWriter(OutputStream& out, const ProgressFn& progress,
+                const Dependency* dependency = nullptr);
     // Appends one chunk block and reports the input bytes coded so far. Throws IoError.
     void write(const EncodedChunk& chunk);
     // Writes the seek table and footer; returns the frame's sizes. Throws IoError.

@@ -1,0 +1,291 @@
+// Delta coding against a base model: round trips, fallbacks and every way a base can be
+// wrong. The models are small safetensors files made here: a "base" of random weights
+// and a "fine-tune" that moved each weight by a relative step of about 1e-3.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "znn/base.hpp"
+#include "znn/errors.hpp"
+#include "znn/inspect.hpp"
+#include "znn/safetensors.hpp"
+#include "znn/znn.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::uint8_t>;
+
+struct Tensor {
+    std::string name;
+    std::string dtype;  // BF16, F16, F32 or I64
+    std::vector<std::uint64_t> shape;
+    std::vector<float> values;
+};
+
+std::uint16_t to_bf16(float v) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &v, 4);
+    return static_cast<std::uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+}
+
+std::uint16_t to_f16(float v) {
+    const _Float16 h = static_cast<_Float16>(v);
+    std::uint16_t bits = 0;
+    std::memcpy(&bits, &h, 2);
+    return bits;
+}
+
+Bytes encode_values(const Tensor& t) {
+    Bytes out;
+    for (const float v : t.values) {
+        std::uint8_t b[8] = {};
+        std::size_t n = 0;
+        if (t.dtype == "BF16") {
+            const std::uint16_t x = to_bf16(v);
+            std::memcpy(b, &x, n = 2);
+        } else if (t.dtype == "F16") {
+            const std::uint16_t x = to_f16(v);
+            std::memcpy(b, &x, n = 2);
+        } else if (t.dtype == "F32") {
+            std::memcpy(b, &v, n = 4);
+        } else {
+            const auto x = static_cast<std::int64_t>(v * 1000);
+            std::memcpy(b, &x, n = 8);
+        }
+        out.insert(out.end(), b, b + n);
+    }
+    return out;
+}
+
+Bytes make_file(const std::vector<Tensor>& tensors) {
+    std::vector<znn::TensorInfo> infos;
+    Bytes data;
+    for (const Tensor& t : tensors) {
+        const Bytes bytes = encode_values(t);
+        infos.push_back({t.name, t.dtype, t.shape, data.size(), data.size() + bytes.size()});
+        data.insert(data.end(), bytes.begin(), bytes.end());
+    }
+    Bytes file = znn::make_safetensors_header(infos, "");
+    file.insert(file.end(), data.begin(), data.end());
+    return file;
+}
+
+std::vector<Tensor> base_tensors(const std::string& dtype, std::uint32_t seed = 1) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 0.02f);
+    std::vector<Tensor> tensors;
+    // Sizes around chunk boundaries (1 element, odd, several chunks) and an integer tensor.
+    for (const std::uint64_t n : {1u, 3u, 999u, 20000u, 70001u}) {
+        Tensor t{"layer" + std::to_string(n) + ".weight", dtype, {n}, {}};
+        for (std::uint64_t i = 0; i < n; ++i) t.values.push_back(normal(rng));
+        tensors.push_back(std::move(t));
+    }
+    tensors.push_back({"steps", "I64", {2}, {1.0f, 2.0f}});
+    return tensors;
+}
+
+std::vector<Tensor> fine_tune(std::vector<Tensor> tensors, std::uint32_t seed = 2) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> step(0.0f, 1e-3f);
+    for (Tensor& t : tensors)
+        if (t.dtype != "I64")
+            for (float& v : t.values) v *= 1.0f + step(rng) * 4;
+    return tensors;
+}
+
+// A scratch folder, removed with everything in it.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() /
+               ("znn-delta-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+        fs::create_directories(path);
+    }
+    ~TempDir() { fs::remove_all(path); }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+    std::string write(const std::string& name, const Bytes& bytes) const {
+        const fs::path p = path / name;
+        std::ofstream(p, std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()),
+                   static_cast<std::streamsize>(bytes.size()));
+        return p.string();
+    }
+};
+
+Bytes compress_with(const Bytes& raw, const znn::BaseModel* base, unsigned threads = 1,
+                    std::size_t chunk_size = znn::kAutoChunkSize) {
+    znn::CompressOptions o;
+    o.base = base;
+    o.threads = threads;
+    o.chunk_size = chunk_size;
+    return znn::compress_buffer(raw, o);
+}
+
+Bytes decompress_with(const Bytes& packed, const znn::BaseModel* base) {
+    znn::DecompressOptions o;
+    o.base = base;
+    o.threads = 2;
+    return znn::decompress_buffer(packed, o);
+}
+
+znn::FrameInfo inspect(const Bytes& packed) {
+    const auto frames = znn::inspect_frames(packed.size(), [&](std::uint64_t at, auto out) {
+        std::memcpy(out.data(), packed.data() + at, out.size());
+    });
+    REQUIRE(frames.size() == 1);
+    return frames[0];
+}
+
+std::string error_of(const Bytes& packed, const znn::BaseModel* base) {
+    try {
+        decompress_with(packed, base);
+    } catch (const znn::BaseError& e) {
+        return e.what();
+    }
+    return "no BaseError";
+}
+
+}  // namespace
+
+TEST_CASE("delta: round-trips BF16, FP16 and FP32 fine-tunes, smaller than without a base") {
+    for (const std::string dtype : {"BF16", "F16", "F32"}) {
+        INFO(dtype);
+        TempDir dir;
+        const auto base_tensors_ = base_tensors(dtype);
+        const auto base =
+            znn::BaseModel::open(dir.write("base.safetensors", make_file(base_tensors_)));
+        const Bytes ft = make_file(fine_tune(base_tensors_));
+        for (const std::size_t chunk : {znn::kAutoChunkSize, std::size_t{1024}}) {
+            const Bytes packed = compress_with(ft, base.get(), 1, chunk);
+            CHECK(decompress_with(packed, base.get()) == ft);
+            CHECK(packed.size() < compress_with(ft, nullptr, 1, chunk).size());
+            const znn::FrameInfo info = inspect(packed);
+            CHECK(info.base_hint == "base.safetensors");
+            CHECK(info.base_tensors == 5);  // the integer tensor is coded as today
+            CHECK(info.delta_chunks > 0);
+        }
+    }
+}
+
+TEST_CASE("delta: a tensor the fine-tune rewrote falls back to plain chunks") {
+    TempDir dir;
+    auto tensors = base_tensors("BF16");
+    const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
+    auto ft = fine_tune(tensors);
+    std::mt19937 rng(9);
+    std::normal_distribution<float> normal(0.0f, 0.02f);
+    for (float& v : ft[4].values) v = normal(rng);  // 70001 elements, unrelated to the base
+    const Bytes raw = make_file(ft);
+    const Bytes packed = compress_with(raw, base.get());
+    CHECK(decompress_with(packed, base.get()) == raw);
+    const znn::FrameInfo info = inspect(packed);
+    CHECK(info.delta_chunks > 0);
+    CHECK(info.delta_chunks + 1 < info.chunk_count);  // more than the header chunk is plain
+}
+
+TEST_CASE("delta: output does not depend on the thread count") {
+    TempDir dir;
+    const auto tensors = base_tensors("F32");
+    const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
+    const Bytes raw = make_file(fine_tune(tensors));
+    CHECK(compress_with(raw, base.get(), 1, 4096) == compress_with(raw, base.get(), 3, 4096));
+}
+
+TEST_CASE("delta: without a base, or with a wrong one, decompression fails naming why") {
+    TempDir dir;
+    const auto tensors = base_tensors("BF16");
+    const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
+    const Bytes raw = make_file(fine_tune(tensors));
+    const Bytes packed = compress_with(raw, base.get());
+
+    CHECK_THAT(error_of(packed, nullptr), Catch::Contains("'base.safetensors'"));
+
+    // One element of one tensor differs.
+    auto changed = tensors;
+    changed[2].values[5] += 0.5f;
+    const auto wrong = znn::BaseModel::open(dir.write("wrong.safetensors", make_file(changed)));
+    CHECK_THAT(error_of(packed, wrong.get()), Catch::Contains("tensor layer999.weight"));
+
+    // Nothing reaches the output before the base is checked.
+    znn::SpanInput in(packed);
+    znn::VectorOutput out;
+    znn::DecompressOptions o;
+    o.base = wrong.get();
+    CHECK_THROWS_AS(znn::decompress(in, out, o), znn::BaseError);
+    CHECK(out.bytes.empty());
+
+    // A base with a tensor less (or renamed) is refused; one with a tensor more is fine.
+    auto fewer = tensors;
+    fewer[3].name = "renamed.weight";
+    const auto less = znn::BaseModel::open(dir.write("less.safetensors", make_file(fewer)));
+    CHECK_THAT(error_of(packed, less.get()), Catch::Contains("no tensor layer20000.weight"));
+    auto extra = tensors;
+    extra.push_back({"extra.weight", "BF16", {4}, {1, 2, 3, 4}});
+    const auto more = znn::BaseModel::open(dir.write("more.safetensors", make_file(extra)));
+    CHECK(decompress_with(packed, more.get()) == raw);
+}
+
+TEST_CASE("delta: renamed tensors and changed dtypes or shapes are coded without the base") {
+    TempDir dir;
+    const auto tensors = base_tensors("BF16");
+    const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
+    auto ft = fine_tune(tensors);
+    ft[1].name = "other.weight";  // renamed
+    ft[2].dtype = "F32";          // dtype changed
+    ft[3].shape = {100, 200};     // same bytes, another shape
+    const Bytes raw = make_file(ft);
+    const Bytes packed = compress_with(raw, base.get());
+    CHECK(inspect(packed).base_tensors == 2);
+    CHECK(decompress_with(packed, base.get()) == raw);
+}
+
+TEST_CASE("delta: a compressed base or a folder of shards works as the plain base") {
+    TempDir dir;
+    const auto tensors = base_tensors("F16");
+    const Bytes base_raw = make_file(tensors);
+    const auto plain = znn::BaseModel::open(dir.write("base.safetensors", base_raw));
+    const Bytes raw = make_file(fine_tune(tensors));
+    const Bytes packed = compress_with(raw, plain.get());
+
+    // The .znn of the base, read in place.
+    const std::string znn_path = dir.write("base.safetensors.znn", znn::compress_buffer(base_raw));
+    fs::create_directories(dir.path / "packed");
+    fs::rename(znn_path, dir.path / "packed" / "base.safetensors.znn");
+    const auto packed_base =
+        znn::BaseModel::open((dir.path / "packed" / "base.safetensors.znn").string());
+    // The same chunks; only the hint, "base.safetensors.znn", is 4 bytes longer.
+    CHECK(compress_with(raw, packed_base.get()).size() == packed.size() + 4);
+    CHECK(decompress_with(packed, packed_base.get()) == raw);
+
+    // The base cut into two shards in a folder.
+    fs::create_directories(dir.path / "shards");
+    dir.write("shards/a.safetensors", make_file({tensors.begin(), tensors.begin() + 3}));
+    dir.write("shards/b.safetensors", make_file({tensors.begin() + 3, tensors.end()}));
+    const auto shards = znn::BaseModel::open((dir.path / "shards").string());
+    CHECK(shards->hint() == "shards");
+    CHECK(decompress_with(packed, shards.get()) == raw);
+    CHECK(decompress_with(compress_with(raw, shards.get()), plain.get()) == raw);
+
+    // A flipped byte in the compressed base's tensor data: refused, never a wrong byte.
+    Bytes corrupt = znn::compress_buffer(base_raw);
+    corrupt[corrupt.size() / 2] ^= 0x40;
+    fs::create_directories(dir.path / "corrupt");
+    const auto bad = znn::BaseModel::open(dir.write("corrupt/base.safetensors.znn", corrupt));
+    CHECK_THROWS_AS(decompress_with(packed, bad.get()), znn::Error);
+}
+
+TEST_CASE("delta: a delta file is refused by a decoder path without a base") {
+    TempDir dir;
+    const auto tensors = base_tensors("BF16");
+    const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
+    const Bytes packed = compress_with(make_file(fine_tune(tensors)), base.get());
+    CHECK_THROWS_AS(znn::decompress_buffer(packed), znn::BaseError);
+}
