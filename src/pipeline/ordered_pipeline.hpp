@@ -114,6 +114,7 @@ class OrderedPipeline {
     const bool writer_thread_;
     const std::size_t budget_;
     std::vector<Slot> slots_;
+    Task solo_task_;                   // the task of every chunk when one thread codes (see feed)
     std::vector<std::uint32_t> ring_;  // the slot of chunk n at ring_[n % size]
     std::vector<std::uint32_t> free_;  // free slots, the one written last on top
     std::size_t refill_ = 1;           // free slots a reader waiting for one waits for
@@ -214,13 +215,16 @@ void OrderedPipeline<Task, Result>::feed(Read& read, Cost& cost, Work& work) {
             free_.pop_back();
         }
         Slot& slot = slots_[s];
+        // With one thread a task is coded as soon as it is read, so one task serves every
+        // chunk: only results wait for the writer, and only their buffers are kept per slot.
+        Task& task = threads_ > 1 ? slot.task : solo_task_;
         std::size_t bytes = 0;
         try {
-            if (!read(slot.task)) {
+            if (!read(task)) {
                 release_slot(s);
                 return;
             }
-            bytes = cost(slot.task);
+            bytes = cost(task);
         } catch (...) {
             release_slot(s);
             const std::lock_guard lock(mutex_);
@@ -272,7 +276,7 @@ void OrderedPipeline<Task, Result>::feed(Read& read, Cost& cost, Work& work) {
         }
         // One thread: code the chunk here; the writer thread writes it.
         try {
-            work(slot.task, slot.result);
+            work(task, slot.result);
         } catch (...) {
             slot.error = std::current_exception();
         }
