@@ -5,23 +5,13 @@
 set -euo pipefail
 
 ZNN=$(realpath "${1:?usage: cli_folders.sh ZNN_BINARY}")
+HERE=$(cd "$(dirname "$0")" && pwd)
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH"
 
-passed=0
-failed=0
-check() {  # check DESCRIPTION COMMAND...: counts, never aborts the script
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $what" >&2
-    fi
-}
-not() { ! "$@"; }
+# shellcheck source=tests/check.sh
+source "$HERE/check.sh"
 quiet() { "$@" 2>/dev/null; }
 no_dangling_links() { [ -z "$(find "$1" -xtype l)" ]; }
 unused_blobs() {  # unused_blobs REPO: the blobs no link under REPO/snapshots resolves to
@@ -349,5 +339,4 @@ check "blobs input: no dangling links" no_dangling_links hub2
 check "blobs input: the snapshot link still compresses" "$ZNN" compress -q --rm "$hf/snapshots/rev1/model.safetensors"
 check "blobs input: no dangling links after" no_dangling_links hub2
 
-echo "cli_folders: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli_folders
