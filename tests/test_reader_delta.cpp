@@ -44,8 +44,8 @@ Bytes make_model(const Bytes& bf16, const Bytes& f32, const Bytes& i64) {
 struct Pair {
     Bytes base;
     Bytes tuned;
-    Pair() {
-        Bytes bf16 = test::bf16_weights(30'001 * 2, 1);
+    explicit Pair(std::size_t bf16_elements) {
+        Bytes bf16 = test::bf16_weights(bf16_elements * 2, 1);
         Bytes f32 = test::fp32_weights(9'999 * 4, 2);
         const Bytes i64 = test::random_bytes(16, 3);
         base = make_model(bf16, f32, i64);
@@ -66,13 +66,14 @@ struct Files {
     std::string packed_path;  // the fine-tune compressed against the base
     std::shared_ptr<const BaseModel> base;
 
-    Files() {
+    explicit Files(std::size_t bf16_elements = 30'001, std::size_t chunk_size = kChunk)
+        : pair(bf16_elements) {
         base_path = write("base.safetensors", pair.base);
         base = BaseModel::open(base_path);
         CompressOptions o;
         o.base = base.get();
         o.threads = 1;
-        o.chunk_size = kChunk;
+        o.chunk_size = chunk_size;
         packed_path = write("tuned.safetensors.znn", compress_buffer(pair.tuned, o));
     }
     std::string write(const std::string& name, const Bytes& bytes) const {
@@ -225,6 +226,21 @@ TEST_CASE("reader delta: many threads, a small cache and a compressed base get t
         CHECK(read_at_random(reader, f.pair.tuned, 2, 100));
         stream.join();
     }
+}
+
+TEST_CASE("reader delta: a compressed base larger than its reader keeps decodes inside ours") {
+    // The base's Reader drops the chunks a sequential stream (the base check) left behind,
+    // so each delta chunk here has a base chunk decoded on the same thread, in the middle.
+    Files f(3'000'000, kAutoChunkSize);
+    const auto packed_base = std::shared_ptr<const BaseModel>(BaseModel::open(
+        f.write("base.safetensors.znn", compress_buffer(f.pair.base, CompressOptions{}))));
+    ReaderOptions o;
+    o.base = packed_base;
+    o.read_ahead = false;
+    Reader reader(f.packed_path, o);
+    for (const std::uint64_t at :
+         {std::uint64_t{0}, std::uint64_t{1} << 20, std::uint64_t{3} << 20})
+        CHECK(read(reader, at, 300'000) == slice(f.pair.tuned, at, 300'000));
 }
 
 TEST_CASE("reader delta: a delta frame after a plain one decodes against the base") {
