@@ -297,8 +297,12 @@ PY
     check "unmount" unmount mnt
     check "no process left" server_gone "$SCRATCH/mnt"
 
-    # A compressed base, in the foreground (which keeps the base it checked).
+    # A compressed base: in the background (the server opens it again after the fork), and
+    # in the foreground (which keeps the base it checked).
     "$ZNN" compress -q basedir/model.safetensors -o model-base.safetensors.znn
+    check "mount --base with a compressed base" mount_bg model mnt --base model-base.safetensors.znn
+    check "diff -r against the originals is clean" same_tree original mnt
+    check "unmount" unmount mnt
     "$ZNN" mount -f --base model-base.safetensors.znn model/model.safetensors.znn \
         "$SCRATCH/one.mnt" 2>fg.err &
     fg_pid=$!
