@@ -41,8 +41,8 @@ _znn() {
         decompress) opts+=" -o --output -c --stdout -f --force -k --keep --rm -r --recursive -T --threads --base" ;;
         test) opts+=" -T --threads --base" ;;
         list|info) opts+=" --tensors" ;;
-        extract) opts+=" --tensor --range -o --output -c --stdout -f --force -T --threads" ;;
-        mount) opts+=" -f --foreground -T --threads --cache-size -o --option" ;;
+        extract) opts+=" --tensor --range --base -o --output -c --stdout -f --force -T --threads" ;;
+        mount) opts+=" --base -f --foreground -T --threads --cache-size -o --option" ;;
         bench) opts="-h --help -v --verbose -T --threads --seconds -1 -2 -3 -4 -5 -6 -7 -8 -9 --level --dtype --chunk-size" ;;
         index) opts+=" --check" ;;
     esac

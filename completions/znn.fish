@@ -42,7 +42,7 @@ complete -c znn -n "$writing" -s r -l recursive -d 'Walk folders'
 complete -c znn -n "__fish_seen_subcommand_from compress decompress test bench extract mount; or $bare" -s T -l threads -x -d 'Worker threads (0: one per core)'
 
 # base model (delta coding)
-complete -c znn -n "__fish_seen_subcommand_from compress decompress test; or $bare" -l base -r -F -d 'Base model the tensors are coded against'
+complete -c znn -n "__fish_seen_subcommand_from compress decompress test extract mount; or $bare" -l base -r -F -d 'Base model the tensors are coded against'
 
 # level, dtype and chunk size
 set -l coding "__fish_seen_subcommand_from compress bench; or $bare"

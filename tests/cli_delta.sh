@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # znn --base: fine-tunes compressed against their base model, through files, folders,
-# stdin/stdout, --rm, and every way the base can be missing or wrong.
+# stdin/stdout, --rm, extract and list --tensors, and every way the base can be missing or
+# wrong.
 # Usage: tests/cli_delta.sh path/to/znn
 set -euo pipefail
 # shellcheck source=tests/check.sh
@@ -76,6 +77,28 @@ cp ft.safetensors ft3.safetensors
 check "decompress --rm with a wrong base" fails_with "tensor a.weight" \
     "$ZNN" decompress --rm --base ft.safetensors ft3.safetensors.znn
 check "compressed kept" test -e ft3.safetensors.znn
+
+# extract and list --tensors read a delta file in place; small chunks so it spans several.
+"$ZNN" compress -q --chunk-size 512 --base base.safetensors ft.safetensors -o small.znn
+"$ZNN" compress -q --chunk-size 512 ft.safetensors -o plain.znn
+check "list --tensors needs no base" bash -c "'$ZNN' list --tensors small.znn | grep -q '^b.weight  *F16'"
+check "extract --range of everything" \
+    cmp <("$ZNN" extract -q --base base.safetensors --range 0: small.znn) ft.safetensors
+check "extract --range across chunks" \
+    cmp <("$ZNN" extract -q --base base.safetensors --range 1000:1500 small.znn) \
+    <(tail -c +1001 ft.safetensors | head -c 1500)
+check "extract --tensor" "$ZNN" extract -q --base base.safetensors small.znn \
+    --tensor a.weight --tensor 'c.*' -o ac.safetensors
+"$ZNN" extract -q plain.znn --tensor a.weight --tensor 'c.*' -o ac_plain.safetensors
+check "the tensors as from the file without a base" cmp ac.safetensors ac_plain.safetensors
+check "extract with a compressed base" \
+    cmp <("$ZNN" extract -q --base packed/base.safetensors.znn --range 0: small.znn) ft.safetensors
+check "extract without --base" fails_with "'base.safetensors': give it with --base" \
+    "$ZNN" extract small.znn --tensor a.weight -o none.safetensors
+check "nothing written" test ! -e none.safetensors
+check "extract with a wrong base" fails_with "tensor a.weight" \
+    "$ZNN" extract --base ft.safetensors --range 0:8 small.znn -o none.safetensors
+check "nothing written" test ! -e none.safetensors
 
 # Folders: a base folder and a folder of fine-tune shards.
 mkdir basedir model

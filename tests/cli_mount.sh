@@ -3,15 +3,15 @@
 # must read back byte for byte as the originals, loaders (numpy's memmap, onnx) must read the
 # mounted files, errors must say what to do, a corrupt chunk must fail only its own reads, and
 # an unmount must leave no process or mount behind.
-# Usage: tests/cli_mount.sh path/to/znn folder|hf|errors|python
+# Usage: tests/cli_mount.sh path/to/znn folder|hf|errors|delta|python
 # Exits 77 (skipped) where /dev/fuse is missing or unusable, or, for `python`, where numpy or
 # onnx is missing from /usr/bin/python3.
 set -euo pipefail
 # shellcheck source=tests/check.sh
 source "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
-ZNN=$(realpath "${1:?usage: cli_mount.sh ZNN_BINARY folder|hf|errors|python}")
-PART=${2:?usage: cli_mount.sh ZNN_BINARY folder|hf|errors|python}
+ZNN=$(realpath "${1:?usage: cli_mount.sh ZNN_BINARY folder|hf|errors|delta|python}")
+PART=${2:?usage: cli_mount.sh ZNN_BINARY folder|hf|errors|delta|python}
 SCRATCH=$(mktemp -d)
 mounted=()
 cleanup() {
@@ -39,8 +39,8 @@ server_gone() {
     done
     return 1
 }
-mount_bg() {  # mount_bg SOURCE MOUNTPOINT: the default, daemonizing mode
-    "$ZNN" mount "$1" "$(realpath "$2")" && mounted+=("$(realpath "$2")")
+mount_bg() {  # mount_bg SOURCE MOUNTPOINT [OPTION...]: the default, daemonizing mode
+    "$ZNN" mount "${@:3}" "$1" "$(realpath "$2")" && mounted+=("$(realpath "$2")")
 }
 unmount() { fusermount3 -u "$1"; }
 same_tree() { diff -r "$1" "$2" >/dev/null; }
@@ -248,6 +248,71 @@ errors)
     kill -TERM $fg_pid
     wait $fg_pid || true
     check "corrupt: unmounted after SIGTERM" not is_mounted mnt
+    ;;
+
+delta)
+    # --- A fine-tune compressed against its base: shown decoded with --base, refused without.
+    fine_tune() {  # fine_tune BASE OUT SEED: BASE's BF16 weights moved a little, the header kept
+        python3 - "$@" <<'PY'
+import random, struct, sys
+base, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+b = bytearray(open(base, "rb").read())
+(n,) = struct.unpack("<Q", b[:8])
+rng = random.Random(seed)
+low = b[8 + n::2]
+b[8 + n::2] = bytes((x + s % 5 - 2) & 0xFF for x, s in zip(low, rng.randbytes(len(low))))
+open(out, "wb").write(b)
+PY
+    }
+    mkdir -p basedir model/sub other mnt one.mnt
+    make_safetensors basedir/model.safetensors 21 150000
+    fine_tune basedir/model.safetensors model/model.safetensors 23
+    fine_tune basedir/model.safetensors model/sub/other-run.safetensors 24
+    make_safetensors model/sub/adapter.safetensors 22 5000
+    make_safetensors other/model.safetensors 25 150000
+    printf '{"model_type": "test"}\n' >model/config.json
+    cp -a model original
+    "$ZNN" compress -q --rm --chunk-size 16384 --base basedir model
+    check "compressed against the base" bash -c \
+        "'$ZNN' list model/sub/other-run.safetensors.znn | grep -q \"needs base 'basedir'\""
+    one_line() { [ "$(wc -l <"$1")" -eq 1 ]; }
+
+    status=0; "$ZNN" mount model mnt 2>err || status=$?
+    check "without --base: exit 1" [ $status -eq 1 ]
+    check "without --base: one line" one_line err
+    check "without --base: names the file and the base" \
+        grep -q "model/.*safetensors.znn: compressed against base model 'basedir': give it with --base" err
+    check "without --base: nothing mounted" not is_mounted mnt
+    status=0; "$ZNN" mount --base other model mnt 2>err || status=$?
+    check "a wrong base: exit 1" [ $status -eq 1 ]
+    check "a wrong base: names the tensor" grep -q "wrong base: tensor a.weight of other differs" err
+    check "a wrong base: nothing mounted" not is_mounted mnt
+    status=0; "$ZNN" mount --base nowhere model mnt 2>err || status=$?
+    check "a missing base: exit 1, naming it" grep -q "nowhere: cannot open base" err
+
+    check "mount --base" mount_bg model mnt --base basedir
+    check "diff -r against the originals is clean" same_tree original mnt
+    check "a range in the middle reads right" cmp <(tail -c +100001 mnt/model.safetensors | head -c 70000) \
+        <(tail -c +100001 original/model.safetensors | head -c 70000)
+    check "unmount" unmount mnt
+    check "no process left" server_gone "$SCRATCH/mnt"
+
+    # A compressed base: in the background (the server opens it again after the fork), and
+    # in the foreground (which keeps the base it checked).
+    "$ZNN" compress -q basedir/model.safetensors -o model-base.safetensors.znn
+    check "mount --base with a compressed base" mount_bg model mnt --base model-base.safetensors.znn
+    check "diff -r against the originals is clean" same_tree original mnt
+    check "unmount" unmount mnt
+    "$ZNN" mount -f --base model-base.safetensors.znn model/model.safetensors.znn \
+        "$SCRATCH/one.mnt" 2>fg.err &
+    fg_pid=$!
+    mounted+=("$SCRATCH/one.mnt")
+    for _ in $(seq 100); do is_mounted one.mnt && break; sleep 0.05; done
+    check "a single delta file on a compressed base reads right" \
+        cmp original/model.safetensors one.mnt/model.safetensors
+    kill -TERM $fg_pid
+    wait $fg_pid || true
+    check "unmounted after SIGTERM" not is_mounted one.mnt
     ;;
 
 python)

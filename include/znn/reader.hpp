@@ -9,6 +9,12 @@
 // keeps decoded chunks in a bounded LRU cache. When reads are sequential, the next chunks
 // are decoded ahead on worker threads. Every member is safe to call from many threads at
 // once; no lock is held while a chunk is read or decoded.
+//
+// A file compressed against a base model (`znn compress --base`) is read with that base:
+//
+//   znn::ReaderOptions options;
+//   options.base = znn::BaseModel::open("base-model/");
+//   znn::Reader reader("fine-tune.safetensors.znn", options);  // checks the base first
 #pragma once
 
 #include <cstddef>
@@ -21,6 +27,8 @@
 #include "znn/inspect.hpp"
 
 namespace znn {
+
+class BaseModel;
 
 inline constexpr std::size_t kDefaultCacheSize = std::size_t{64} << 20;
 
@@ -60,6 +68,16 @@ struct ReaderOptions {
     unsigned threads = 0;  // 0: one per core
     // Decode the next chunks ahead on the workers when reads are sequential.
     bool read_ahead = true;
+    // The base model a file compressed against one needs (see znn/base.hpp); ignored for
+    // other files. The Reader and its read-ahead work keep it alive. It is checked when the
+    // Reader opens, as `znn::decompress` checks it: the constructor throws BaseError when
+    // it is missing (naming the base the file needs) or differs from the one the file was
+    // compressed against (naming the first tensor that differs).
+    std::shared_ptr<const BaseModel> base;
+    // Opens a file that needs a base even without one: reads of chunks coded against the
+    // base then throw BaseError, while the rest (a safetensors header, tensors coded without
+    // the base) stays readable. For listing what such a file holds.
+    bool allow_missing_base = false;
 };
 
 // Decoded bytes of part of one chunk. They stay valid while `keep` is held, whatever the
@@ -72,8 +90,9 @@ struct ContentPiece {
 class Reader {
   public:
     // Opens the .znn file at path (one or more concatenated frames). Reads only the
-    // frames' footers and seek tables. Throws IoError, FormatError (not a .znn file, or
-    // its structure is inconsistent).
+    // frames' footers, seek tables and dependency blocks (and, to check options.base, the
+    // base tensors they name). Throws IoError, FormatError (not a .znn file, or its
+    // structure is inconsistent), BaseError (see ReaderOptions::base).
     explicit Reader(const std::string& path, ReaderOptions options = {});
     // The same over any source of source_size bytes: read_at must fill its span exactly or
     // throw, and be safe to call from several threads at once. name is used in errors.
@@ -88,7 +107,8 @@ class Reader {
 
     // Copies content bytes from offset into out; returns how many, fewer than out.size()
     // only at the end of the content (0 at or past it). Throws FormatError if a chunk the
-    // range touches is corrupt (every other range stays readable), IoError.
+    // range touches is corrupt (every other range stays readable), IoError, BaseError (a
+    // chunk coded against a base the Reader was opened without).
     std::size_t read_at(std::uint64_t offset, std::span<std::uint8_t> out);
 
     // The content bytes [offset, offset + length) as they lie in decoded chunks, without a

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "format/chunk_header.hpp"
@@ -24,7 +25,23 @@ constexpr std::uint64_t kMinFrameSize = kFrameHeaderSize + kSeekHeaderSize + kFo
 struct Frame {
     std::uint64_t offset = 0;
     std::vector<ChunkLocation> chunks;  // content offsets relative to the frame
+    std::optional<Dependency> dependency;
 };
+
+// The dependency block at `at`, which must end by `limit` (where the seek block starts).
+Dependency read_dependency(std::uint64_t at, std::uint64_t limit, const ReadAt& read_at,
+                           std::uint64_t& size) {
+    std::array<std::uint8_t, kDependencyPrefixSize> prefix{};
+    if (limit - at < prefix.size()) throw FormatError("corrupt dependency block (truncated)");
+    read_at(at, prefix);
+    const std::uint32_t body_size = parse_dependency_prefix(prefix);
+    if (limit - at - prefix.size() < body_size)
+        throw FormatError("corrupt dependency block (truncated)");
+    std::vector<std::uint8_t> body(body_size);
+    read_at(at + prefix.size(), body);
+    size = prefix.size() + body_size;
+    return parse_dependency_body(body);
+}
 
 // Reads and checks the frame that ends at `end`.
 Frame read_frame(std::uint64_t end, const ReadAt& read_at) {
@@ -42,7 +59,7 @@ Frame read_frame(std::uint64_t end, const ReadAt& read_at) {
     frame.offset = end - footer.frame_size;
     std::array<std::uint8_t, kFrameHeaderSize> header{};
     read_at(frame.offset, header);
-    check_frame_header(header);
+    const std::uint8_t flags = check_frame_header(header, true);
 
     const std::uint64_t entries_at =
         end - kFooterSize - kSeekEntrySize * footer.chunk_count;  // first seek entry
@@ -54,6 +71,11 @@ Frame read_frame(std::uint64_t end, const ReadAt& read_at) {
 
     const std::uint64_t blocks_end = entries_at - kSeekHeaderSize;
     std::uint64_t block_at = frame.offset + kFrameHeaderSize;
+    if ((flags & kFrameNeedsBase) != 0) {
+        std::uint64_t size = 0;
+        frame.dependency = read_dependency(block_at, blocks_end, read_at, size);
+        block_at += size;
+    }
     std::uint64_t content = 0;
     frame.chunks.reserve(footer.chunk_count);
     std::vector<std::uint8_t> table;
@@ -89,6 +111,15 @@ std::size_t FrameIndex::chunk_at(std::uint64_t offset) const noexcept {
     return static_cast<std::size_t>(after - chunks.begin()) - 1;
 }
 
+const DependentFrame* FrameIndex::dependent_frame(std::size_t chunk) const noexcept {
+    const auto after = std::upper_bound(
+        dependent.begin(), dependent.end(), chunk,
+        [](std::size_t value, const DependentFrame& f) { return value < f.first_chunk; });
+    if (after == dependent.begin()) return nullptr;
+    const DependentFrame& frame = *(after - 1);
+    return chunk < frame.end_chunk ? &frame : nullptr;
+}
+
 FrameIndex index_frames(std::uint64_t file_size, const ReadAt& read_at) {
     if (file_size == 0) throw FormatError("empty input: not a .znn file");
     std::vector<Frame> frames;  // last frame first
@@ -102,6 +133,9 @@ FrameIndex index_frames(std::uint64_t file_size, const ReadAt& read_at) {
     for (const Frame& f : frames) total += f.chunks.size();
     index.chunks.reserve(total);
     for (auto f = frames.rbegin(); f != frames.rend(); ++f) {
+        if (f->dependency)
+            index.dependent.push_back({index.chunks.size(), index.chunks.size() + f->chunks.size(),
+                                       std::move(*f->dependency)});
         for (ChunkLocation c : f->chunks) {
             if (index.content_size > UINT64_MAX - c.raw_size)
                 throw FormatError("corrupt footer (content size)");

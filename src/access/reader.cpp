@@ -51,7 +51,8 @@ struct FileSource {
 };
 
 std::shared_ptr<detail::ReaderState> open_state(std::uint64_t source_size, ReadAt read_at,
-                                                std::string name, std::size_t cache_capacity) {
+                                                std::string name, std::size_t cache_capacity,
+                                                const ReaderOptions& options) {
     detail::FrameIndex index;
     try {
         index = detail::index_frames(source_size, read_at);
@@ -61,7 +62,8 @@ std::shared_ptr<detail::ReaderState> open_state(std::uint64_t source_size, ReadA
     }
     const std::uint64_t window = std::min<std::uint64_t>(kMaxReadAhead, cache_capacity / 4);
     return std::make_shared<detail::ReaderState>(std::move(name), std::move(read_at),
-                                                 std::move(index), window);
+                                                 std::move(index), window, options.base,
+                                                 options.allow_missing_base);
 }
 
 std::shared_ptr<ChunkCache> cache_for(const ReaderOptions& options) {
@@ -101,12 +103,13 @@ Reader::Reader(const std::string& path, ReaderOptions options)
         file->read_at(offset, out);
     };
     state_ = open_state(static_cast<std::uint64_t>(st.st_size), std::move(read_at), path,
-                        cache_->capacity());
+                        cache_->capacity(), options);
 }
 
 Reader::Reader(std::uint64_t source_size, ReadAt read_at, std::string name, ReaderOptions options)
     : cache_(cache_for(options)),
-      state_(open_state(source_size, std::move(read_at), std::move(name), cache_->capacity())),
+      state_(open_state(source_size, std::move(read_at), std::move(name), cache_->capacity(),
+                        options)),
       read_ahead_(options.read_ahead) {}
 
 Reader::~Reader() {

@@ -14,6 +14,9 @@ AccessCommands add_access_commands(CLI::App& app, Options& o) {
                           "A tensor to keep, by name or glob ('layers.*.weight'); repeatable");
     c.extract->add_option("--range", o.range,
                           "Write content bytes OFFSET:LENGTH instead (LENGTH empty: to the end)");
+    c.extract->add_option("--base", o.base,
+                          "The base model the file was compressed against (.safetensors, "
+                          ".safetensors.znn or a folder of them)");
     c.extract->add_option("-o,--output", o.output, "Write to this file (default: stdout)");
     c.extract->add_flag("-c,--stdout", o.to_stdout, "Write to stdout");
     c.extract->add_flag("-f,--force", o.force,
@@ -34,6 +37,9 @@ AccessCommands add_access_commands(CLI::App& app, Options& o) {
         app.add_subcommand("mount", "Show .znn files as the original files, read-only (FUSE)");
     c.mount->add_option("source", o.mount_source, "A folder or a .znn file")->required();
     c.mount->add_option("mountpoint", o.output, "An empty folder to mount on")->required();
+    c.mount->add_option("--base", o.base,
+                        "The base model files in the source were compressed against "
+                        "(.safetensors, .safetensors.znn or a folder of them)");
     c.mount->add_flag("-f,--foreground", o.foreground,
                       "Stay in the foreground (default: return once mounted)");
     c.mount

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "console.hpp"
 #include "output_file.hpp"
+#include "znn/base.hpp"
 #include "znn/errors.hpp"
 #include "znn/reader.hpp"
 #include "znn/safetensors.hpp"
@@ -134,6 +135,7 @@ int run_extract(const Options& options) {
     try {
         ReaderOptions reader_options;
         reader_options.threads = options.threads;
+        if (!options.base.empty()) reader_options.base = BaseModel::open(options.base);
         Reader reader(input, reader_options);
         const Extraction plan = options.range.empty() ? plan_tensors(reader, options.tensors)
                                                       : plan_range(options.range, reader.size());

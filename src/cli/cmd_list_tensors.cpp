@@ -34,6 +34,8 @@ void list_tensors(const std::string& path) {
     ReaderOptions options;
     options.read_ahead = false;
     options.threads = 1;
+    // The header is never coded against a base: a delta file lists without one.
+    options.allow_missing_base = true;
     Reader reader(path, options);
     const SafetensorsHeader header = read_safetensors_header(
         reader.size(), [&](std::uint64_t offset, std::span<std::uint8_t> out) {

@@ -8,6 +8,7 @@ int run_mount(const Options& options) {
     mount::MountOptions m;
     m.source = options.mount_source;
     m.mountpoint = options.output;
+    m.base = options.base;
     m.foreground = options.foreground;
     m.threads = options.threads;
     m.cache_size = options.cache_size;

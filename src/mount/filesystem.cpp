@@ -229,6 +229,7 @@ std::shared_ptr<Reader> Filesystem::reader_for(const Node& node) {
     }
     ReaderOptions options;
     options.cache = cache;
+    options.base = base;
     auto made = std::make_shared<Reader>(node.entry.source, options);
     const std::lock_guard lock(readers_mutex_);
     if (auto held = readers_[node.ino].lock()) return held;  // another open was quicker

@@ -11,6 +11,7 @@
 
 #include "mount/error_log.hpp"
 #include "mount/view.hpp"
+#include "znn/base.hpp"
 #include "znn/reader.hpp"
 
 namespace znn::mount {
@@ -33,6 +34,8 @@ struct Filesystem {
     View view;
     const std::string mountpoint;
     std::shared_ptr<ChunkCache> cache;
+    // The base model delta files are decoded with, or null. Set before serving.
+    std::shared_ptr<const BaseModel> base;
     ErrorLog log;
 
   private:

@@ -13,6 +13,7 @@ namespace znn::mount {
 struct MountOptions {
     std::string source;      // a folder or a .znn file
     std::string mountpoint;  // an empty folder
+    std::string base;        // the base model delta files were compressed against, if any
     bool foreground = false;
     unsigned threads = 0;  // read-ahead decoding threads; 0: one per core
     std::uint64_t cache_size = std::uint64_t{64} << 20;
@@ -25,7 +26,9 @@ struct MountOptions {
 // Without `foreground`, the calling process returns only once the mount is up and the
 // serving goes on in a background process (the caller sees exit status 0 from this call in
 // the parent; the child returns when unmounted). Throws UsageError or IoError, saying what
-// to do, when the source, the mountpoint, /dev/fuse or the FUSE options are unusable.
+// to do, when the source, the mountpoint, /dev/fuse or the FUSE options are unusable;
+// BaseError when a file in the source was compressed against a base model and `base` is
+// not given, or is another one (see check_delta_files).
 int serve_mount(const MountOptions& options);
 
 }  // namespace znn::mount

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 
+#include "mount/delta_check.hpp"
 #include "mount/filesystem.hpp"
 #include "mount/mount.hpp"
 #include "znn/errors.hpp"
@@ -130,6 +131,17 @@ int serve_mount(const MountOptions& options) {
         std::make_shared<ChunkCache>(static_cast<std::size_t>(options.cache_size), options.threads);
     const std::string name = std::filesystem::path(options.source).filename().string();
     Filesystem fs(source, name.empty() ? source : name, mountpoint, cache);
+    std::shared_ptr<const BaseModel> base;
+    if (!options.base.empty()) base = BaseModel::open(options.base);
+    check_delta_files(fs.view, base, source, options.source);
+    if (base && !options.foreground) {
+        // Checking may have started a compressed base's decoding threads, which the fork to
+        // the background would not carry over: the server opens the base afresh (and checks
+        // each delta file again, against the base's checksums, when it is first opened).
+        base.reset();
+        base = BaseModel::open(options.base);
+    }
+    fs.base = base;
 
     std::vector<std::string> words = {
         "znn", "-o", "ro,default_permissions,subtype=znn,fsname=" + escape_option(source)};

@@ -149,6 +149,7 @@ std::optional<std::uint64_t> znn_content_size(const std::string& path) noexcept 
         options.read_ahead = false;
         options.cache_size = 0;
         options.threads = 1;
+        options.allow_missing_base = true;  // the size is known without it
         return Reader(path, options).size();
     } catch (...) {
         return std::nullopt;
