@@ -89,7 +89,14 @@ fi
 if ! command -v prlimit >/dev/null || [[ $(id -u) -eq 0 && ${#as_limited[@]} -eq 0 ]]; then
     note "no prlimit (or setpriv as root): thread start failure checks skipped"
 else
-    limited() { "${as_limited[@]}" prlimit --nproc=3:3 "$ZNN" "$@"; }
+    # The build folder may sit where the unprivileged user cannot reach (a clone under
+    # /root): a copy in the scratch folder, which is open to everyone, runs anywhere.
+    limited_znn=$ZNN
+    if [[ ${#as_limited[@]} -gt 0 ]]; then
+        cp "$ZNN" "$SCRATCH/znn-limited" && chmod 755 "$SCRATCH/znn-limited"
+        limited_znn=$SCRATCH/znn-limited
+    fi
+    limited() { "${as_limited[@]}" prlimit --nproc=3:3 "$limited_znn" "$@"; }
     limited compress -q -f -T8 --chunk-size 65536 input.bin -o out.znn 2>err.txt
     check "compress -T8 under a PID limit: exit 1" test $? -eq 1
     check "compress -T8 under a PID limit: one error line" one_error_line compress input.bin
