@@ -66,25 +66,48 @@ struct DecodeScratch {
     std::array<Buffer, kMaxGroups> groups;
     Buffer low;
     Buffer escapes;
+    Buffer exponents;  // per element: its base exponent
+    Buffer symbols;    // per element: its symbol
+    std::vector<std::uint32_t, DefaultInitAllocator<std::uint32_t>> distances;  // |x| - |b|
 };
 
-// Per base exponent, how many elements of the chunk have it. Four interleaved tables, so
-// runs of one exponent do not wait on each other's stores.
-template <class T>
-std::array<std::uint32_t, 256> count_exponents(const std::uint8_t* b, std::size_t n, unsigned m,
-                                               T magnitude) {
+// Per element, its base exponent (a loop the compiler vectorises), and per exponent, how
+// many elements have it (four interleaved tables, so runs of one exponent do not wait on
+// each other's stores).
+template <class T, unsigned m>
+std::array<std::uint32_t, 256> count_exponents(const std::uint8_t* b, std::size_t n,
+                                               std::uint8_t* exponents) {
+    constexpr T magnitude = static_cast<T>(static_cast<T>(~T{0}) >> 1);
+    for (std::size_t i = 0; i < n; ++i)
+        exponents[i] = static_cast<std::uint8_t>((load_le<T>(b + i * sizeof(T)) & magnitude) >> m);
     constexpr unsigned kTables = 4;
     std::array<std::array<std::uint32_t, 256>, kTables> counts{};
-    const auto exponent = [&](std::size_t i) {
-        return (load_le<T>(b + i * sizeof(T)) & magnitude) >> m;
-    };
     std::size_t i = 0;
     for (; i + kTables <= n; i += kTables)
-        for (unsigned t = 0; t < kTables; ++t) ++counts[t][exponent(i + t)];
-    for (; i < n; ++i) ++counts[0][exponent(i)];
+        for (unsigned t = 0; t < kTables; ++t) ++counts[t][exponents[i + t]];
+    for (; i < n; ++i) ++counts[0][exponents[i]];
     for (unsigned t = 1; t < kTables; ++t)
         for (unsigned e = 0; e < 256; ++e) counts[0][e] += counts[t][e];
     return counts[0];
+}
+
+// out = base with the distance applied to its magnitude and the sign flipped as the
+// symbol says. No table look-ups and no branches, so the compiler vectorises it; the sum
+// wraps modulo 2^32 and is masked, as the format's arithmetic is modulo 2^(W-1).
+template <class T>
+void apply_distances(const std::uint8_t* b, const std::uint32_t* distances,
+                     const std::uint8_t* symbols, std::size_t n, std::uint8_t* out) {
+    constexpr unsigned w = 8 * sizeof(T);
+    constexpr std::uint32_t magnitude = (std::uint32_t{1} << (w - 1)) - 1;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t bv = load_le<T>(b + i * sizeof(T));
+        const std::uint32_t symbol = symbols[i];
+        const std::uint32_t neg = 0 - ((symbol >> 1) & 1);
+        const std::uint32_t d = (distances[i] ^ neg) - neg;
+        const std::uint32_t value = ((bv & magnitude) + d) & magnitude;
+        store_le<T>(out + i * sizeof(T),
+                    static_cast<T>(value | ((bv ^ (symbol << (w - 1))) & ~magnitude)));
+    }
 }
 
 // The element format is a template argument so that the hot loop shifts by constants.
@@ -94,8 +117,6 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     thread_local DecodeScratch s;
     constexpr unsigned w = 8 * sizeof(T);
     constexpr ElementFormat f{w, m};
-    constexpr T magnitude = static_cast<T>((std::uint64_t{1} << (w - 1)) - 1);
-    constexpr T sign = static_cast<T>(~magnitude);
 
     std::array<std::span<const std::uint8_t>, kMaxDeltaParts> parts;
     std::size_t pos = 0;
@@ -114,7 +135,8 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
         corrupt("raw part codec");
 
     // What the base implies: the elements of each group and the low bits they carry.
-    const std::array<std::uint32_t, 256> count = count_exponents<T>(b, n, m, magnitude);
+    s.exponents.resize(n);
+    const std::array<std::uint32_t, 256> count = count_exponents<T, m>(b, n, s.exponents.data());
     std::array<std::size_t, kMaxGroups> group_size{};
     std::uint64_t low_bits = 0;
     for (unsigned e = 0; e < 256; ++e) {
@@ -153,29 +175,30 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     }
     BitReader low(parts[low_part], s.low);
     BitReader escape(parts[escape_part], s.escapes);
+    s.symbols.resize(n);
+    s.distances.resize(n);
+    const std::uint8_t* const exponent_of = s.exponents.data();
+    std::uint8_t* const symbols = s.symbols.data();
+    std::uint32_t* const distances = s.distances.data();
     constexpr std::size_t kBlock = 0xFFFF;
     for (std::size_t start = 0; start < n; start += kBlock) {
         const std::size_t end = std::min(n, start + kBlock);
         std::uint64_t next = 0;
         for (std::size_t i = start; i < end; ++i) {
-            const T bv = load_le<T>(b + i * sizeof(T));
-            const unsigned e = (bv & magnitude) >> m;
+            const unsigned e = exponent_of[i];
             const unsigned at = field[e];
             const unsigned symbol = from[at >> 4][(next >> at) & 0xFFFF];
             next += std::uint64_t{1} << at;
-            std::uint64_t hi = symbol >> 2;
+            std::uint32_t hi = symbol >> 2;
             if (hi == kEscapeHi) [[unlikely]]
-                hi = escape.get(w - 1);
-            const std::uint64_t u = (hi << t.shift[e]) | low.get(t.shift[e], low_mask[e]);
-            const std::uint64_t neg = 0 - std::uint64_t{(symbol >> 1) & 1};
-            const std::uint64_t d = (u ^ neg) - neg;
-            const auto value = static_cast<T>(((bv & magnitude) + d) & magnitude);
-            store_le<T>(
-                out + i * sizeof(T),
-                static_cast<T>(value | ((bv ^ static_cast<T>(T(symbol & 1) << (w - 1))) & sign)));
+                hi = static_cast<std::uint32_t>(escape.get(w - 1));
+            symbols[i] = static_cast<std::uint8_t>(symbol);
+            distances[i] =
+                (hi << t.shift[e]) | static_cast<std::uint32_t>(low.get(t.shift[e], low_mask[e]));
         }
         for (unsigned g = 0; g < kMaxGroups; ++g) from[g] += (next >> (16 * g)) & 0xFFFF;
     }
+    apply_distances<T>(b, distances, symbols, n, out);
 }
 
 }  // namespace

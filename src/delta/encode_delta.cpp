@@ -32,6 +32,10 @@ constexpr double kGroupCostBits = 8 * 48;
 using SymbolHistogram = std::array<std::uint32_t, kSymbolCount>;
 
 struct DeltaScratch {
+    // Per element: the base exponent, the distance, and 2 * neg + flip.
+    Buffer exponents;
+    std::vector<std::uint32_t, DefaultInitAllocator<std::uint32_t>> distances;
+    Buffer signs;
     Buffer symbols;
     std::array<Buffer, kMaxGroups> groups;
     Buffer low;
@@ -117,20 +121,13 @@ constexpr T magnitude_mask() noexcept {
     return static_cast<T>(static_cast<T>(~T{0}) >> 1);
 }
 
-// |x| - |b| as a distance; x and b hold magnitudes. Branch-free: the sign of a difference
-// is as random as a coin.
-template <class T>
-std::uint64_t distance(T x, T b) noexcept {
-    const std::int64_t dm = static_cast<std::int64_t>(x) - static_cast<std::int64_t>(b);
-    const std::int64_t all = dm >> 63;
-    return static_cast<std::uint64_t>((dm ^ all) - all);
-}
-
 // Each symbol to the plane of its base exponent's group, in element order. Each group's
 // next slot is a 16-bit field of one register, so that consecutive elements of a group do
 // not wait on each other through memory: blocks of up to 2^16 elements at a time.
-template <class T, unsigned m>
-void gather_groups(const std::uint8_t* b, std::size_t n,
+// Each symbol to the plane of its base exponent's group, in element order. Each group's
+// next slot is a 16-bit field of one register, so that consecutive elements of a group do
+// not wait on each other through memory: blocks of up to 2^16 - 1 elements at a time.
+void gather_groups(const std::uint8_t* exponents, std::size_t n,
                    const std::array<std::uint8_t, 256>& group_of, const std::uint8_t* symbols,
                    std::array<std::uint8_t*, kMaxGroups> to) {
     std::array<std::uint8_t, 256> field{};
@@ -140,8 +137,7 @@ void gather_groups(const std::uint8_t* b, std::size_t n,
         const std::size_t end = std::min(n, start + kBlock);
         std::uint64_t next = 0;
         for (std::size_t i = start; i < end; ++i) {
-            const unsigned e = (load_le<T>(b + i * sizeof(T)) & magnitude_mask<T>()) >> m;
-            const unsigned at = field[e];
+            const unsigned at = field[exponents[i]];
             to[at >> 4][(next >> at) & 0xFFFF] = symbols[i];
             next += std::uint64_t{1} << at;
         }
@@ -149,26 +145,44 @@ void gather_groups(const std::uint8_t* b, std::size_t n,
     }
 }
 
+// Per element: the base exponent, |x| - |b| as a distance, and 2 * neg + flip. No table
+// look-ups and no branches, so the compiler vectorises it. Magnitudes are below 2^31, so
+// their difference fits an int32.
+template <class T, unsigned m>
+void split_elements(const std::uint8_t* x, const std::uint8_t* b, std::size_t n,
+                    std::uint8_t* exponents, std::uint32_t* distances, std::uint8_t* signs) {
+    constexpr T magnitude = magnitude_mask<T>();
+    constexpr unsigned w = 8 * sizeof(T);
+    for (std::size_t i = 0; i < n; ++i) {
+        const T xv = load_le<T>(x + i * sizeof(T));
+        const T bv = load_le<T>(b + i * sizeof(T));
+        const auto xm = static_cast<std::int32_t>(xv & magnitude);
+        const auto bm = static_cast<std::int32_t>(bv & magnitude);
+        const std::int32_t dm = xm - bm;
+        const std::int32_t all = dm >> 31;
+        exponents[i] = static_cast<std::uint8_t>(bm >> m);
+        distances[i] = static_cast<std::uint32_t>((dm ^ all) - all);
+        signs[i] = static_cast<std::uint8_t>((all & 2) | ((xv ^ bv) >> (w - 1)));
+    }
+}
+
 // Per base exponent, the sum of the distances and the element count. Four interleaved
 // tables, so runs of one exponent do not wait on each other's stores.
-template <class T, unsigned m>
-void sum_distances(const std::uint8_t* x, const std::uint8_t* b, std::size_t n, std::uint64_t* sum,
-                   std::uint32_t* count) {
+void sum_distances(const std::uint8_t* exponents, const std::uint32_t* distances, std::size_t n,
+                   std::uint64_t* sum, std::uint32_t* count) {
     constexpr unsigned kTables = 4;
     std::array<std::array<std::uint64_t, 256>, kTables> sums{};
     std::array<std::array<std::uint32_t, 256>, kTables> counts{};
-    constexpr T magnitude = magnitude_mask<T>();
     std::size_t i = 0;
-    const auto add = [&](unsigned table, std::size_t at) {
-        const T xv = load_le<T>(x + at * sizeof(T)) & magnitude;
-        const T bv = load_le<T>(b + at * sizeof(T)) & magnitude;
-        const unsigned e = bv >> m;
-        sums[table][e] += distance(xv, bv);
-        ++counts[table][e];
-    };
     for (; i + kTables <= n; i += kTables)
-        for (unsigned t = 0; t < kTables; ++t) add(t, i + t);
-    for (; i < n; ++i) add(0, i);
+        for (unsigned t = 0; t < kTables; ++t) {
+            sums[t][exponents[i + t]] += distances[i + t];
+            ++counts[t][exponents[i + t]];
+        }
+    for (; i < n; ++i) {
+        sums[0][exponents[i]] += distances[i];
+        ++counts[0][exponents[i]];
+    }
     for (unsigned e = 0; e < 256; ++e)
         for (unsigned t = 0; t < kTables; ++t) {
             sum[e] += sums[t][e];
@@ -183,13 +197,19 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     DeltaScratch& s = delta_scratch();
     constexpr unsigned w = 8 * sizeof(T);
     constexpr ElementFormat f{w, m};
-    constexpr T magnitude = magnitude_mask<T>();
     const std::size_t exponents = std::size_t{1} << f.exponent_bits();
+    s.exponents.resize(n);
+    s.distances.resize(n);
+    s.signs.resize(n);
+    const std::uint8_t* const exponent_of = s.exponents.data();
+    const std::uint32_t* const distance_of = s.distances.data();
+    const std::uint8_t* const signs_of = s.signs.data();
+    split_elements<T, m>(x, b, n, s.exponents.data(), s.distances.data(), s.signs.data());
 
     // 1. The shift per base exponent: floor(log2) of the mean distance.
     std::array<std::uint64_t, 256> sum{};
     std::array<std::uint32_t, 256> count{};
-    sum_distances<T, m>(x, b, n, sum.data(), count.data());
+    sum_distances(exponent_of, distance_of, n, sum.data(), count.data());
     unsigned first = static_cast<unsigned>(exponents), last = 0;
     std::array<std::uint8_t, 256> shift{};
     std::array<std::uint32_t, 256> low_mask{};
@@ -204,10 +224,12 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     }
 
     // 2. Symbols, low bits and escapes, and a symbol histogram per exponent (of the
-    // exponents present only, two interleaved copies for the same reason as above).
+    // exponents present only).
     const std::size_t span = last - first + 1;
     s.symbols.resize(n);
-    s.histograms.assign(2 * span * kSymbolCount, 0);
+    s.histograms.assign(span * kSymbolCount, 0);
+    std::array<std::uint32_t, 256> row{};
+    for (unsigned e = first; e <= last; ++e) row[e] = (e - first) * kSymbolCount;
     std::uint64_t low_bits = 0;
     for (unsigned e = first; e <= last; ++e) low_bits += std::uint64_t{count[e]} * shift[e];
     BitWriter low(s.low, low_bits);
@@ -215,35 +237,20 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     {
         std::uint8_t* const symbols = s.symbols.data();
         std::uint32_t* const hist = s.histograms.data();
-        std::uint32_t* const hist2 = hist + span * kSymbolCount;
-        const auto code = [&](std::size_t i, std::uint32_t* h) {
-            const T xv = load_le<T>(x + i * sizeof(T));
-            const T bv = load_le<T>(b + i * sizeof(T));
-            const unsigned e = (bv & magnitude) >> m;
+        for (std::size_t i = 0; i < n; ++i) {
+            const unsigned e = exponent_of[i];
             const unsigned r = shift[e];
-            const std::int64_t dm = static_cast<std::int64_t>(xv & magnitude) -
-                                    static_cast<std::int64_t>(bv & magnitude);
-            const std::int64_t all = dm >> 63;
-            const auto u = static_cast<std::uint64_t>((dm ^ all) - all);
-            std::uint64_t hi = u >> r;
+            const std::uint32_t u = distance_of[i];
+            std::uint32_t hi = u >> r;
             low.put(u & low_mask[e], r);
             if (hi >= kEscapeHi) [[unlikely]] {
                 escapes.put(hi, w - 1);
                 hi = kEscapeHi;
             }
-            const auto symbol = static_cast<unsigned>(4 * hi + static_cast<unsigned>(all & 2) +
-                                                      static_cast<unsigned>((xv ^ bv) >> (w - 1)));
+            const unsigned symbol = 4 * hi + signs_of[i];
             symbols[i] = static_cast<std::uint8_t>(symbol);
-            ++h[std::size_t{e - first} * kSymbolCount + symbol];
-        };
-        std::size_t i = 0;
-        for (; i + 2 <= n; i += 2) {
-            code(i, hist);
-            code(i + 1, hist2);
+            ++hist[row[e] + symbol];
         }
-        if (i < n) code(i, hist);
-        for (std::size_t k = 0; k < span * kSymbolCount; ++k)
-            s.histograms[k] += s.histograms[span * kSymbolCount + k];
     }
     const std::size_t low_size = low.finish();
     const std::size_t escape_size = escapes.finish();
@@ -268,7 +275,7 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
             to[g] = s.groups[g].data();
             plane[g] = to[g];
         }
-        gather_groups<T, m>(b, n, group_of, s.symbols.data(), to);
+        gather_groups(exponent_of, n, group_of, s.symbols.data(), to);
     }
 
     // 4. The block: header, table, group planes, low bits, escapes.
