@@ -175,28 +175,37 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     }
     BitReader low(parts[low_part], s.low);
     BitReader escape(parts[escape_part], s.escapes);
-    s.symbols.resize(n);
     s.distances.resize(n);
     const std::uint8_t* const exponent_of = s.exponents.data();
-    std::uint8_t* const symbols = s.symbols.data();
     std::uint32_t* const distances = s.distances.data();
-    constexpr std::size_t kBlock = 0xFFFF;
-    for (std::size_t start = 0; start < n; start += kBlock) {
-        const std::size_t end = std::min(n, start + kBlock);
-        std::uint64_t next = 0;
-        for (std::size_t i = start; i < end; ++i) {
-            const unsigned e = exponent_of[i];
-            const unsigned at = field[e];
-            const unsigned symbol = from[at >> 4][(next >> at) & 0xFFFF];
-            next += std::uint64_t{1} << at;
-            std::uint32_t hi = symbol >> 2;
-            if (hi == kEscapeHi) [[unlikely]]
-                hi = static_cast<std::uint32_t>(escape.get(w - 1));
-            symbols[i] = static_cast<std::uint8_t>(symbol);
-            distances[i] =
-                (hi << t.shift[e]) | static_cast<std::uint32_t>(low.get(t.shift[e], low_mask[e]));
+    const auto distance = [&](unsigned e, unsigned symbol) {
+        std::uint32_t hi = symbol >> 2;
+        if (hi == kEscapeHi) [[unlikely]]
+            hi = static_cast<std::uint32_t>(escape.get(w - 1));
+        return (hi << t.shift[e]) | static_cast<std::uint32_t>(low.get(t.shift[e], low_mask[e]));
+    };
+    // One group: its plane is the symbols in element order.
+    const std::uint8_t* symbols = from[0];
+    if (t.groups == 1) {
+        for (std::size_t i = 0; i < n; ++i) distances[i] = distance(exponent_of[i], symbols[i]);
+    } else {
+        s.symbols.resize(n);
+        std::uint8_t* const merged = s.symbols.data();
+        symbols = merged;
+        constexpr std::size_t kBlock = 0xFFFF;
+        for (std::size_t start = 0; start < n; start += kBlock) {
+            const std::size_t end = std::min(n, start + kBlock);
+            std::uint64_t next = 0;
+            for (std::size_t i = start; i < end; ++i) {
+                const unsigned e = exponent_of[i];
+                const unsigned at = field[e];
+                const unsigned symbol = from[at >> 4][(next >> at) & 0xFFFF];
+                next += std::uint64_t{1} << at;
+                merged[i] = static_cast<std::uint8_t>(symbol);
+                distances[i] = distance(e, symbol);
+            }
+            for (unsigned g = 0; g < kMaxGroups; ++g) from[g] += (next >> (16 * g)) & 0xFFFF;
         }
-        for (unsigned g = 0; g < kMaxGroups; ++g) from[g] += (next >> (16 * g)) & 0xFFFF;
     }
     apply_distances<T>(b, distances, symbols, n, out);
 }
