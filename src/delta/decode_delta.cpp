@@ -13,6 +13,7 @@
 #include "delta/delta_codec.hpp"
 #include "delta/delta_format.hpp"
 #include "format/checksum.hpp"
+#include "simd/kernels.hpp"
 #include "znn/errors.hpp"
 
 namespace znn {
@@ -27,6 +28,7 @@ struct Table {
     std::array<std::uint8_t, 256> shift{};
     std::array<std::uint8_t, 256> group_of{};
     unsigned groups = 0;
+    std::array<std::uint8_t, kMaxGroups> cuts{};  // the first exponent of groups 1 and up
 };
 
 [[noreturn]] void corrupt(const char* what) {
@@ -57,6 +59,7 @@ Table parse_table(std::span<const std::uint8_t> bytes, const ElementFormat f) {
     for (unsigned k = 0; k + 1 < t.groups; ++k) {  // cuts strictly increasing inside the range
         const unsigned cut = bytes[3 + span + k];
         if (cut <= previous || cut > t.last) corrupt("group cut");
+        t.cuts[k] = static_cast<std::uint8_t>(cut);
         previous = cut;
     }
     return t;
@@ -149,8 +152,9 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     std::uint64_t escapes = 0;
     std::array<const std::uint8_t*, kMaxGroups> from{};
     for (unsigned g = 0; g < t.groups; ++g) {
-        Buffer& plane = s.groups[g];
-        plane.resize(group_size[g]);
+        // The merge kernel may read 8 bytes past a group's last symbol.
+        s.groups[g].resize(group_size[g] + 8);
+        const std::span<std::uint8_t> plane(s.groups[g].data(), group_size[g]);
         decode_plane(header.codecs[kFirstGroupPart + g], parts[kFirstGroupPart + g], plane);
         unsigned any = 0;
         std::size_t escaped = 0;
@@ -164,48 +168,29 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     }
     if (parts[escape_part].size() != (escapes * (w - 1) + 7) / 8) corrupt("escapes size");
 
-    // Per exponent: its shift, the mask of that many bits, and where its group's next
-    // slot sits in `next` (a 16-bit field per group, so consecutive elements of a group do
-    // not wait on each other through memory; hence blocks of under 2^16 elements).
-    std::array<std::uint64_t, 256> low_mask{};
-    std::array<std::uint8_t, 256> field{};
-    for (unsigned e = t.first; e <= t.last; ++e) {
-        low_mask[e] = (std::uint64_t{1} << t.shift[e]) - 1;
-        field[e] = static_cast<std::uint8_t>(16 * t.group_of[e]);
+    // Symbols in element order: one group's plane is, several are merged.
+    const std::uint8_t* const exponent_of = s.exponents.data();
+    const std::uint8_t* symbols = from[0];
+    if (t.groups > 1) {
+        s.symbols.resize(n);
+        simd::kernels().merge_groups(exponent_of, t.cuts.data(), t.groups, from.data(), n,
+                                     s.symbols.data());
+        symbols = s.symbols.data();
     }
+
+    std::array<std::uint64_t, 256> low_mask{};
+    for (unsigned e = t.first; e <= t.last; ++e) low_mask[e] = (std::uint64_t{1} << t.shift[e]) - 1;
     BitReader low(parts[low_part], s.low);
     BitReader escape(parts[escape_part], s.escapes);
     s.distances.resize(n);
-    const std::uint8_t* const exponent_of = s.exponents.data();
     std::uint32_t* const distances = s.distances.data();
-    const auto distance = [&](unsigned e, unsigned symbol) {
-        std::uint32_t hi = symbol >> 2;
+    for (std::size_t i = 0; i < n; ++i) {
+        const unsigned e = exponent_of[i];
+        std::uint32_t hi = symbols[i] >> 2;
         if (hi == kEscapeHi) [[unlikely]]
             hi = static_cast<std::uint32_t>(escape.get(w - 1));
-        return (hi << t.shift[e]) | static_cast<std::uint32_t>(low.get(t.shift[e], low_mask[e]));
-    };
-    // One group: its plane is the symbols in element order.
-    const std::uint8_t* symbols = from[0];
-    if (t.groups == 1) {
-        for (std::size_t i = 0; i < n; ++i) distances[i] = distance(exponent_of[i], symbols[i]);
-    } else {
-        s.symbols.resize(n);
-        std::uint8_t* const merged = s.symbols.data();
-        symbols = merged;
-        constexpr std::size_t kBlock = 0xFFFF;
-        for (std::size_t start = 0; start < n; start += kBlock) {
-            const std::size_t end = std::min(n, start + kBlock);
-            std::uint64_t next = 0;
-            for (std::size_t i = start; i < end; ++i) {
-                const unsigned e = exponent_of[i];
-                const unsigned at = field[e];
-                const unsigned symbol = from[at >> 4][(next >> at) & 0xFFFF];
-                next += std::uint64_t{1} << at;
-                merged[i] = static_cast<std::uint8_t>(symbol);
-                distances[i] = distance(e, symbol);
-            }
-            for (unsigned g = 0; g < kMaxGroups; ++g) from[g] += (next >> (16 * g)) & 0xFFFF;
-        }
+        distances[i] =
+            (hi << t.shift[e]) | static_cast<std::uint32_t>(low.get(t.shift[e], low_mask[e]));
     }
     apply_distances<T>(b, distances, symbols, n, out);
 }

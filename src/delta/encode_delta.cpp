@@ -12,6 +12,7 @@
 #include "delta/delta_codec.hpp"
 #include "delta/delta_format.hpp"
 #include "format/checksum.hpp"
+#include "simd/kernels.hpp"
 
 namespace znn {
 
@@ -119,30 +120,6 @@ std::vector<unsigned> cut_groups(const std::vector<std::uint32_t>& hist, unsigne
 template <class T>
 constexpr T magnitude_mask() noexcept {
     return static_cast<T>(static_cast<T>(~T{0}) >> 1);
-}
-
-// Each symbol to the plane of its base exponent's group, in element order. Each group's
-// next slot is a 16-bit field of one register, so that consecutive elements of a group do
-// not wait on each other through memory: blocks of up to 2^16 elements at a time.
-// Each symbol to the plane of its base exponent's group, in element order. Each group's
-// next slot is a 16-bit field of one register, so that consecutive elements of a group do
-// not wait on each other through memory: blocks of up to 2^16 - 1 elements at a time.
-void gather_groups(const std::uint8_t* exponents, std::size_t n,
-                   const std::array<std::uint8_t, 256>& group_of, const std::uint8_t* symbols,
-                   std::array<std::uint8_t*, kMaxGroups> to) {
-    std::array<std::uint8_t, 256> field{};
-    for (unsigned e = 0; e < 256; ++e) field[e] = static_cast<std::uint8_t>(16 * group_of[e]);
-    constexpr std::size_t kBlock = 0xFFFF;
-    for (std::size_t start = 0; start < n; start += kBlock) {
-        const std::size_t end = std::min(n, start + kBlock);
-        std::uint64_t next = 0;
-        for (std::size_t i = start; i < end; ++i) {
-            const unsigned at = field[exponents[i]];
-            to[at >> 4][(next >> at) & 0xFFFF] = symbols[i];
-            next += std::uint64_t{1} << at;
-        }
-        for (unsigned g = 0; g < kMaxGroups; ++g) to[g] += (next >> (16 * g)) & 0xFFFF;
-    }
 }
 
 // Per element: the base exponent, |x| - |b| as a distance, and 2 * neg + flip. No table
@@ -269,13 +246,18 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     if (groups == 1) {
         plane[0] = s.symbols.data();
     } else {
+        // The split kernel may write 8 bytes past a group's last symbol.
         std::array<std::uint8_t*, kMaxGroups> to{};
+        std::array<std::uint8_t, kMaxGroups> cut_bytes{};
         for (unsigned g = 0; g < groups; ++g) {
-            s.groups[g].resize(group_size[g]);
+            s.groups[g].resize(group_size[g] + 8);
             to[g] = s.groups[g].data();
             plane[g] = to[g];
         }
-        gather_groups(exponent_of, n, group_of, s.symbols.data(), to);
+        for (std::size_t c = 0; c < cuts.size(); ++c)
+            cut_bytes[c] = static_cast<std::uint8_t>(cuts[c]);
+        simd::kernels().split_groups(exponent_of, cut_bytes.data(), groups, s.symbols.data(), n,
+                                     to.data());
     }
 
     // 4. The block: header, table, group planes, low bits, escapes.
