@@ -214,12 +214,12 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     {
         std::uint8_t* const symbols = s.symbols.data();
         std::uint32_t* const hist = s.histograms.data();
-        for (std::size_t i = 0; i < n; ++i) {
+        // One element's symbol and histogram count, and its escape; returns its low bits.
+        const auto code = [&](std::size_t i, unsigned& r) {
             const unsigned e = exponent_of[i];
-            const unsigned r = shift[e];
+            r = shift[e];
             const std::uint32_t u = distance_of[i];
             std::uint32_t hi = u >> r;
-            low.put(u & low_mask[e], r);
             if (hi >= kEscapeHi) [[unlikely]] {
                 escapes.put(hi, w - 1);
                 hi = kEscapeHi;
@@ -227,6 +227,22 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
             const unsigned symbol = 4 * hi + signs_of[i];
             symbols[i] = static_cast<std::uint8_t>(symbol);
             ++hist[row[e] + symbol];
+            return u & low_mask[e];
+        };
+        std::size_t i = 0;
+        if constexpr (w == 16) {
+            // Shifts are at most 14 bits here: two elements' low bits go in one put.
+            for (; i + 2 <= n; i += 2) {
+                unsigned r0 = 0, r1 = 0;
+                const std::uint32_t low0 = code(i, r0);
+                const std::uint32_t low1 = code(i + 1, r1);
+                low.put(low0 | (std::uint64_t{low1} << r0), r0 + r1);
+            }
+        }
+        for (; i < n; ++i) {
+            unsigned r = 0;
+            const std::uint32_t bits = code(i, r);
+            low.put(bits, r);
         }
     }
     const std::size_t low_size = low.finish();
