@@ -184,13 +184,30 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     BitReader escape(parts[escape_part], s.escapes);
     s.distances.resize(n);
     std::uint32_t* const distances = s.distances.data();
-    for (std::size_t i = 0; i < n; ++i) {
-        const unsigned e = exponent_of[i];
+    const auto high_part = [&](std::size_t i) {
         std::uint32_t hi = symbols[i] >> 2;
         if (hi == kEscapeHi) [[unlikely]]
             hi = static_cast<std::uint32_t>(escape.get(w - 1));
-        distances[i] =
-            (hi << t.shift[e]) | static_cast<std::uint32_t>(low.get(t.shift[e], low_mask[e]));
+        return hi;
+    };
+    std::size_t i = 0;
+    if constexpr (w == 16) {
+        // Shifts are at most 14 bits here: two elements' low bits come from one read.
+        for (; i + 2 <= n; i += 2) {
+            const unsigned e0 = exponent_of[i], e1 = exponent_of[i + 1];
+            const unsigned r0 = t.shift[e0];
+            const std::uint64_t both = low.get(r0 + t.shift[e1], ~std::uint64_t{0});
+            const std::uint32_t hi0 = high_part(i);
+            const std::uint32_t hi1 = high_part(i + 1);
+            distances[i] = (hi0 << r0) | static_cast<std::uint32_t>(both & low_mask[e0]);
+            distances[i + 1] =
+                (hi1 << t.shift[e1]) | static_cast<std::uint32_t>((both >> r0) & low_mask[e1]);
+        }
+    }
+    for (; i < n; ++i) {
+        const unsigned e = exponent_of[i];
+        distances[i] = (high_part(i) << t.shift[e]) |
+                       static_cast<std::uint32_t>(low.get(t.shift[e], low_mask[e]));
     }
     apply_distances<T>(b, distances, symbols, n, out);
 }
