@@ -6,14 +6,18 @@
 PAIRS_DIR holds {small,medium}/{bf16,fp16,fp32}/{base,finetune,next}.safetensors, as
 scripts/make_delta_pairs.py writes them. For each pair (base -> finetune, base -> next) it
 prints the size of `znn compress --base`, that size as a share of the BitX baseline
-(scripts/bitx_baseline.py) and of `znn compress` without a base, and the best-of-N
-whole-process times of -T1 compression and decompression with and without the base.
-Every delta file is decompressed and compared with its source.
+(scripts/bitx_baseline.py) and of `znn compress` without a base, and the whole-process
+times of -T1 compression and decompression with and without the base: the runs without
+and with the base alternate, N pairs after one warm-up pair, and the table gives the
+median time of each and the median of the pairs' speed ratios (pairing keeps the ratio
+meaningful on a machine whose speed drifts). Every delta file is decompressed and
+compared with its source.
 """
 
 import argparse
 import filecmp
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,14 +34,22 @@ except ImportError as e:  # numpy or zstandard missing
     sys.exit(77)
 
 
-def timed(cmd, runs):
-    best = None
+def run_time(cmd):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - t0
+
+
+def paired(cmd_plain, cmd_base, runs):
+    """Median times of both commands and the median speed ratio plain / base, in turn."""
+    run_time(cmd_plain)
+    run_time(cmd_base)
+    plain, base = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True)
-        t = time.perf_counter() - t0
-        best = t if best is None else min(best, t)
-    return best
+        plain.append(run_time(cmd_plain))
+        base.append(run_time(cmd_base))
+    ratio = statistics.median(p / b for p, b in zip(plain, base))
+    return statistics.median(plain), statistics.median(base), ratio
 
 
 def main():
@@ -64,22 +76,22 @@ def main():
                     c_plain = z + ["compress", "-T1", "-qf", str(ft), "-o", str(plain)]
                     d_base = z + ["decompress", "-T1", "-qf", "--base", str(base), str(delta), "-o", str(out)]
                     d_plain = z + ["decompress", "-T1", "-qf", str(plain), "-o", str(out)]
-                    tc_base, tc_plain = timed(c_base, a.runs), timed(c_plain, a.runs)
-                    td_base = timed(d_base, a.runs)
+                    tc_plain, tc_base, rc = paired(c_plain, c_base, a.runs)
+                    td_plain, td_base, rd = paired(d_plain, d_base, a.runs)
                     if not filecmp.cmp(out, ft, shallow=False):
                         sys.exit(f"round trip failed: {ft}")
-                    td_plain = timed(d_plain, a.runs)
                     bx = bitx(str(base), str(ft))["total"]
                     rows.append((f"{size}-{dtype}-{kind}", ft.stat().st_size, delta.stat().st_size,
-                                 plain.stat().st_size, bx, tc_plain, tc_base, td_plain, td_base))
+                                 plain.stat().st_size, bx, tc_plain, tc_base, rc, td_plain, td_base,
+                                 rd))
                     os.unlink(out)
     print("| pair | original | znn --base | % of BitX | % of no base | BitX | no base "
           "| compress -T1 no base / base (speed ratio) | decompress -T1 no base / base (speed ratio) |")
     print("|---|---:|---:|---:|---:|---:|---:|---|---|")
-    for name, orig, dz, pz, bx, tcp, tcb, tdp, tdb in rows:
+    for name, orig, dz, pz, bx, tcp, tcb, rc, tdp, tdb, rd in rows:
         print(f"| {name} | {orig:,} | {dz:,} | {100 * dz / bx:.1f} | {100 * dz / pz:.1f} | {bx:,} "
-              f"| {pz:,} | {tcp * 1e3:.0f} / {tcb * 1e3:.0f} ms ({tcp / tcb:.2f}x) "
-              f"| {tdp * 1e3:.0f} / {tdb * 1e3:.0f} ms ({tdp / tdb:.2f}x) |")
+              f"| {pz:,} | {tcp * 1e3:.0f} / {tcb * 1e3:.0f} ms ({rc:.2f}x) "
+              f"| {tdp * 1e3:.0f} / {tdb * 1e3:.0f} ms ({rd:.2f}x) |")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "delta/bit_streams.hpp"
 #include "znn/base.hpp"
 #include "znn/errors.hpp"
 #include "znn/inspect.hpp"
@@ -173,6 +174,46 @@ TEST_CASE("delta: round-trips BF16, FP16 and FP32 fine-tunes, smaller than witho
             CHECK(info.delta_chunks > 0);
         }
     }
+}
+
+TEST_CASE("delta: chunks of several 2^16-element blocks, groups and escapes round-trip") {
+    // Magnitudes over five decades spread the base exponents over several groups; one
+    // weight in 50 moved far, past the escape threshold.
+    for (const std::string dtype : {"BF16", "F16", "F32"}) {
+        INFO(dtype);
+        std::mt19937 rng(5);
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::uniform_real_distribution<float> decade(-5.0f, 0.0f);
+        Tensor t{"big.weight", dtype, {300001}, {}};
+        for (std::size_t i = 0; i < 300001; ++i)
+            t.values.push_back(normal(rng) * std::pow(10.0f, decade(rng)));
+        TempDir dir;
+        const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file({t})));
+        Tensor moved = fine_tune({t})[0];
+        for (std::size_t i = 0; i < moved.values.size(); i += 50) moved.values[i] *= 3.0f;
+        const Bytes ft = make_file({moved});
+        const Bytes packed = compress_with(ft, base.get(), 1, std::size_t{1} << 20);
+        CHECK(decompress_with(packed, base.get()) == ft);
+        CHECK(inspect(packed).delta_chunks > 0);
+    }
+}
+
+TEST_CASE("delta: bit fields of 0 to 31 bits read back as written") {
+    std::mt19937 rng(3);
+    std::vector<std::pair<std::uint64_t, unsigned>> fields;
+    std::uint64_t total = 0;
+    for (int i = 0; i < 5000; ++i) {
+        const unsigned bits = rng() % 32;
+        fields.emplace_back(rng() & ((std::uint64_t{1} << bits) - 1), bits);
+        total += bits;
+    }
+    znn::Buffer stream;
+    znn::delta::BitWriter writer(stream, total);
+    for (const auto& [value, bits] : fields) writer.put(value, bits);
+    CHECK(writer.finish() == (total + 7) / 8);
+    znn::Buffer copy;
+    znn::delta::BitReader reader(stream, copy);
+    for (const auto& [value, bits] : fields) REQUIRE(reader.get(bits) == value);
 }
 
 TEST_CASE("delta: a tensor the fine-tune rewrote falls back to plain chunks") {

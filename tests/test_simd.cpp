@@ -235,6 +235,48 @@ void check_checksums(const Kernels& level) {
     }
 }
 
+// The exponent-group kernels, for one to four groups (adjacent cuts too): each group's
+// bytes and each pointer's advance as the reference gives them, writes at most 8 bytes
+// past a group's last byte, and a merge of the split planes gives back the input.
+void check_groups(const Kernels& level) {
+    constexpr std::array<std::array<std::uint8_t, 3>, 4> kCuts = {
+        {{0, 0, 0}, {100, 0, 0}, {50, 150, 0}, {40, 41, 200}}};
+    for (const std::size_t k : kCounts) {
+        for (unsigned groups = 1; groups <= 4; ++groups) {
+            INFO("k " << k << ", groups " << groups);
+            const auto exponents = random_input(k, 7 * k + groups);
+            const auto src = random_input(k, k + 99);
+            const std::uint8_t* cuts = kCuts[groups - 1].data();
+            std::array<std::size_t, 4> sizes{};
+            for (std::size_t i = 0; i < k; ++i) {
+                unsigned g = 0;
+                for (unsigned c = 0; c + 1 < groups; ++c) g += exponents[i] >= cuts[c];
+                ++sizes[g];
+            }
+            Outputs want(sizes, 0), got(sizes, 0);
+            std::array<std::uint8_t*, 4> want_at = want.at, got_at = got.at;
+            reference().split_groups(exponents.data(), cuts, groups, src.data(), k, want_at.data());
+            level.split_groups(exponents.data(), cuts, groups, src.data(), k, got_at.data());
+            for (unsigned g = 0; g < groups; ++g) {
+                CHECK(want_at[g] == want.at[g] + sizes[g]);
+                CHECK(got_at[g] == got.at[g] + sizes[g]);
+                CHECK(std::equal(want.at[g], want_at[g], got.at[g]));
+                const auto& bytes = got.bytes[g];
+                CHECK(std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(sizes[g] + 8),
+                                  bytes.end(), [](std::uint8_t b) { return b == kCanary; }));
+            }
+            std::array<const std::uint8_t*, 4> in{};
+            for (unsigned g = 0; g < 4; ++g) in[g] = got.at[g];
+            std::vector<std::uint8_t> merged(k + kSlack, kCanary);
+            level.merge_groups(exponents.data(), cuts, groups, in.data(), k, merged.data());
+            CHECK(std::equal(src.begin(), src.end(), merged.begin()));
+            CHECK(std::all_of(merged.begin() + static_cast<std::ptrdiff_t>(k), merged.end(),
+                              [](std::uint8_t b) { return b == kCanary; }));
+            for (unsigned g = 0; g < groups; ++g) CHECK(in[g] == got.at[g] + sizes[g]);
+        }
+    }
+}
+
 // The level's table, or nullptr with a note that this CPU cannot run it.
 const Kernels* level_or_skip(Isa isa) {
     const Kernels* level = simd::kernels_for(isa);
@@ -251,14 +293,16 @@ void check_level(Isa isa) {
     check_round_trips(*level);
     check_scans(*level);
     check_checksums(*level);
+    check_groups(*level);
 }
 
 }  // namespace
 
-TEST_CASE("simd: the scalar reference round-trips and computes XXH3") {
+TEST_CASE("simd: the scalar reference round-trips, computes XXH3 and splits groups") {
     check_round_trips(reference());
     check_scans(reference());
     check_checksums(reference());
+    check_groups(reference());
 }
 
 TEST_CASE("simd: sse2 kernels match the scalar reference") {

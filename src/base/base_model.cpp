@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 
+#include "common/buffer.hpp"
 #include "format/checksum.hpp"
 #include "format/frame.hpp"
 #include "znn/errors.hpp"
@@ -174,10 +175,11 @@ std::uint64_t BaseModel::checksum(const BaseTensor& tensor) const {
         const std::lock_guard<std::mutex> lock(impl_->mutex);
         if (impl_->checksums[index]) return *impl_->checksums[index];
     }
-    // Streamed in pieces so a large tensor never needs its size in memory.
-    constexpr std::size_t kPiece = std::size_t{4} << 20;
-    std::vector<std::uint8_t> piece(
-        static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, tensor.size)));
+    // Streamed in pieces so a large tensor never needs its size in memory; pieces small
+    // enough to stay in cache between the copy and the hash.
+    constexpr std::size_t kPiece = std::size_t{256} << 10;
+    thread_local Buffer piece;
+    piece.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, tensor.size)));
     StreamChecksum sum;
     for (std::uint64_t at = 0; at < tensor.size;) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, tensor.size - at));

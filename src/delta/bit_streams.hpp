@@ -1,4 +1,6 @@
 // Raw bit fields of a delta chunk (the low bits and the escapes): LSB-first, element order.
+// Both ends are branch-free: every put stores 8 bytes and every get loads 8, so the
+// writer's buffer and the reader's copy carry 8 spare bytes.
 #pragma once
 
 #include <cstdint>
@@ -6,29 +8,30 @@
 #include <span>
 
 #include "common/buffer.hpp"
+#include "common/bytes_io.hpp"
 
 namespace znn::delta {
 
-// Appends fields of up to 32 bits. reserve() must have made room for every bit first.
+// Appends fields of up to 32 bits, each holding nothing above its width. The constructor
+// makes room for max_bits.
 class BitWriter {
   public:
     explicit BitWriter(Buffer& out, std::uint64_t max_bits) : out_(out) {
         out_.resize(max_bits / 8 + 16);
         at_ = out_.data();
     }
+    // At most 7 bits are pending before, so at most 39 after: the shift stays under 64.
     void put(std::uint64_t value, unsigned bits) noexcept {
         acc_ |= value << used_;
         used_ += bits;
-        if (used_ >= 32) {
-            std::memcpy(at_, &acc_, 8);
-            at_ += 4;
-            acc_ >>= 32;
-            used_ -= 32;
-        }
+        store_le<std::uint64_t>(at_, acc_);
+        at_ += used_ >> 3;
+        acc_ >>= used_ & ~7u;
+        used_ &= 7;
     }
     // Flushes the last partial byte and trims the buffer; returns its size.
     std::size_t finish() {
-        std::memcpy(at_, &acc_, 8);
+        store_le<std::uint64_t>(at_, acc_);
         const std::size_t size = static_cast<std::size_t>(at_ - out_.data()) + (used_ + 7) / 8;
         out_.resize(size);
         return size;
@@ -41,25 +44,27 @@ class BitWriter {
     unsigned used_ = 0;
 };
 
-// Reads fields of up to 32 bits. The caller checks beforehand that the stream holds every
-// bit it will ask for, so reads never pass its end.
+// Reads fields of up to 32 bits from a copy of the stream followed by 8 zero bytes (kept
+// in `copy`). The caller checks beforehand that the stream holds every bit it will ask
+// for.
 class BitReader {
   public:
-    explicit BitReader(std::span<const std::uint8_t> in) : in_(in) {}
-    std::uint64_t get(unsigned bits) noexcept {
-        const std::size_t byte = static_cast<std::size_t>(pos_ >> 3);
-        std::uint64_t v = 0;
-        if (byte + 8 <= in_.size())
-            std::memcpy(&v, in_.data() + byte, 8);
-        else if (byte < in_.size())
-            std::memcpy(&v, in_.data() + byte, in_.size() - byte);
-        v >>= pos_ & 7;
-        pos_ += bits;
-        return v & ((std::uint64_t{1} << bits) - 1);
+    BitReader(std::span<const std::uint8_t> in, Buffer& copy) {
+        copy.resize(in.size() + 8);
+        if (!in.empty()) std::memcpy(copy.data(), in.data(), in.size());
+        std::memset(copy.data() + in.size(), 0, 8);
+        data_ = copy.data();
     }
+    // mask: the low `bits` bits set.
+    std::uint64_t get(unsigned bits, std::uint64_t mask) noexcept {
+        const std::uint64_t v = load_le<std::uint64_t>(data_ + (pos_ >> 3)) >> (pos_ & 7);
+        pos_ += bits;
+        return v & mask;
+    }
+    std::uint64_t get(unsigned bits) noexcept { return get(bits, (std::uint64_t{1} << bits) - 1); }
 
   private:
-    std::span<const std::uint8_t> in_;
+    const std::uint8_t* data_;
     std::uint64_t pos_ = 0;
 };
 

@@ -15,11 +15,11 @@ inline constexpr unsigned kMaxGroups = 4;
 struct ElementFormat {
     unsigned width_bits;     // W: 16 or 32
     unsigned mantissa_bits;  // M
-    unsigned exponent_bits() const noexcept { return width_bits - 1 - mantissa_bits; }
-    unsigned max_shift() const noexcept { return width_bits - 2; }
+    constexpr unsigned exponent_bits() const noexcept { return width_bits - 1 - mantissa_bits; }
+    constexpr unsigned max_shift() const noexcept { return width_bits - 2; }
 };
 
-inline ElementFormat element_format(Layout layout) noexcept {
+constexpr ElementFormat element_format(Layout layout) noexcept {
     switch (layout) {
         case Layout::fp16:
             return {16, 10};

@@ -12,6 +12,7 @@
 #include "delta/delta_codec.hpp"
 #include "delta/delta_format.hpp"
 #include "format/checksum.hpp"
+#include "simd/kernels.hpp"
 
 namespace znn {
 
@@ -32,11 +33,15 @@ constexpr double kGroupCostBits = 8 * 48;
 using SymbolHistogram = std::array<std::uint32_t, kSymbolCount>;
 
 struct DeltaScratch {
+    // Per element: the base exponent, the distance, and 2 * neg + flip.
+    Buffer exponents;
+    std::vector<std::uint32_t, DefaultInitAllocator<std::uint32_t>> distances;
+    Buffer signs;
     Buffer symbols;
     std::array<Buffer, kMaxGroups> groups;
     Buffer low;
     Buffer escapes;
-    std::vector<SymbolHistogram> histograms;
+    std::vector<std::uint32_t> histograms;  // per exponent present, kSymbolCount each
 };
 
 DeltaScratch& delta_scratch() {
@@ -57,22 +62,23 @@ double coded_bits(const SymbolHistogram& h) {
 
 // The first exponent of each group after the first, chosen by dynamic programming over
 // bins of adjacent exponents to minimise entropy plus table costs.
-std::vector<unsigned> cut_groups(const std::vector<SymbolHistogram>& hist, unsigned first,
+std::vector<unsigned> cut_groups(const std::vector<std::uint32_t>& hist, unsigned first,
                                  unsigned last, std::size_t n) {
     // Bins: runs of exponents with at least n / kBins elements (the last may hold fewer).
     std::vector<unsigned> bin_start;
     std::vector<SymbolHistogram> bins;
     std::uint64_t in_bin = 0;
     for (unsigned e = first; e <= last; ++e) {
+        const std::uint32_t* const row = hist.data() + std::size_t{e - first} * kSymbolCount;
         std::uint64_t count = 0;
-        for (const std::uint32_t c : hist[e]) count += c;
+        for (unsigned s = 0; s < kSymbolCount; ++s) count += row[s];
         if (count == 0) continue;
         if (bins.empty() || in_bin >= n / kBins) {
             bins.push_back({});
             bin_start.push_back(e);
             in_bin = 0;
         }
-        for (unsigned s = 0; s < kSymbolCount; ++s) bins.back()[s] += hist[e][s];
+        for (unsigned s = 0; s < kSymbolCount; ++s) bins.back()[s] += row[s];
         in_bin += count;
     }
     const std::size_t m = bins.size();
@@ -112,34 +118,78 @@ std::vector<unsigned> cut_groups(const std::vector<SymbolHistogram>& hist, unsig
 }
 
 template <class T>
-std::size_t encode_elements(const T* x, const T* b, std::size_t n, const ElementFormat f,
+constexpr T magnitude_mask() noexcept {
+    return static_cast<T>(static_cast<T>(~T{0}) >> 1);
+}
+
+// Per element: the base exponent, |x| - |b| as a distance, and 2 * neg + flip. No table
+// look-ups and no branches, so the compiler vectorises it. Magnitudes are below 2^31, so
+// their difference fits an int32.
+template <class T, unsigned m>
+void split_elements(const std::uint8_t* x, const std::uint8_t* b, std::size_t n,
+                    std::uint8_t* exponents, std::uint32_t* distances, std::uint8_t* signs) {
+    constexpr T magnitude = magnitude_mask<T>();
+    constexpr unsigned w = 8 * sizeof(T);
+    for (std::size_t i = 0; i < n; ++i) {
+        const T xv = load_le<T>(x + i * sizeof(T));
+        const T bv = load_le<T>(b + i * sizeof(T));
+        const auto xm = static_cast<std::int32_t>(xv & magnitude);
+        const auto bm = static_cast<std::int32_t>(bv & magnitude);
+        const std::int32_t dm = xm - bm;
+        const std::int32_t all = dm >> 31;
+        exponents[i] = static_cast<std::uint8_t>(bm >> m);
+        distances[i] = static_cast<std::uint32_t>((dm ^ all) - all);
+        signs[i] = static_cast<std::uint8_t>((all & 2) | ((xv ^ bv) >> (w - 1)));
+    }
+}
+
+// Per base exponent, the sum of the distances and the element count. Four interleaved
+// tables, so runs of one exponent do not wait on each other's stores.
+void sum_distances(const std::uint8_t* exponents, const std::uint32_t* distances, std::size_t n,
+                   std::uint64_t* sum, std::uint32_t* count) {
+    constexpr unsigned kTables = 4;
+    std::array<std::array<std::uint64_t, 256>, kTables> sums{};
+    std::array<std::array<std::uint32_t, 256>, kTables> counts{};
+    std::size_t i = 0;
+    for (; i + kTables <= n; i += kTables)
+        for (unsigned t = 0; t < kTables; ++t) {
+            sums[t][exponents[i + t]] += distances[i + t];
+            ++counts[t][exponents[i + t]];
+        }
+    for (; i < n; ++i) {
+        sums[0][exponents[i]] += distances[i];
+        ++counts[0][exponents[i]];
+    }
+    for (unsigned e = 0; e < 256; ++e)
+        for (unsigned t = 0; t < kTables; ++t) {
+            sum[e] += sums[t][e];
+            count[e] += counts[t][e];
+        }
+}
+
+// The element format is a template argument so that the hot loops shift by constants.
+template <class T, unsigned m>
+std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::size_t n,
                             const ChunkSpec& spec, Buffer& block, ChunkHeader& header) {
     DeltaScratch& s = delta_scratch();
-    const unsigned w = f.width_bits;
-    const T magnitude = static_cast<T>((std::uint64_t{1} << (w - 1)) - 1);
-    const unsigned m = f.mantissa_bits;
+    constexpr unsigned w = 8 * sizeof(T);
+    constexpr ElementFormat f{w, m};
     const std::size_t exponents = std::size_t{1} << f.exponent_bits();
-    const auto exponent = [&](T v) { return static_cast<unsigned>((v & magnitude) >> m); };
-    // Branch-free: the sign of a difference is as random as a coin.
-    const auto distance = [&](T xv, T bv, bool& neg) {
-        const std::int64_t dm =
-            static_cast<std::int64_t>(xv & magnitude) - static_cast<std::int64_t>(bv & magnitude);
-        const std::int64_t all = dm >> 63;
-        neg = all != 0;
-        return static_cast<std::uint64_t>((dm ^ all) - all);
-    };
+    s.exponents.resize(n);
+    s.distances.resize(n);
+    s.signs.resize(n);
+    const std::uint8_t* const exponent_of = s.exponents.data();
+    const std::uint32_t* const distance_of = s.distances.data();
+    const std::uint8_t* const signs_of = s.signs.data();
+    split_elements<T, m>(x, b, n, s.exponents.data(), s.distances.data(), s.signs.data());
 
     // 1. The shift per base exponent: floor(log2) of the mean distance.
-    std::vector<std::uint64_t> sum(exponents, 0);
-    std::vector<std::uint32_t> count(exponents, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        bool neg = false;
-        const unsigned e = exponent(b[i]);
-        sum[e] += distance(x[i], b[i], neg);
-        ++count[e];
-    }
+    std::array<std::uint64_t, 256> sum{};
+    std::array<std::uint32_t, 256> count{};
+    sum_distances(exponent_of, distance_of, n, sum.data(), count.data());
     unsigned first = static_cast<unsigned>(exponents), last = 0;
     std::array<std::uint8_t, 256> shift{};
+    std::array<std::uint32_t, 256> low_mask{};
     for (unsigned e = 0; e < exponents; ++e) {
         if (count[e] == 0) continue;
         first = std::min(first, e);
@@ -147,30 +197,53 @@ std::size_t encode_elements(const T* x, const T* b, std::size_t n, const Element
         const std::uint64_t mean = sum[e] / count[e];
         const unsigned bits = mean == 0 ? 0 : 64 - static_cast<unsigned>(__builtin_clzll(mean));
         shift[e] = static_cast<std::uint8_t>(std::min(bits == 0 ? 0 : bits - 1, f.max_shift()));
+        low_mask[e] = (std::uint32_t{1} << shift[e]) - 1;
     }
 
-    // 2. Symbols, low bits and escapes, and a symbol histogram per exponent.
+    // 2. Symbols, low bits and escapes, and a symbol histogram per exponent (of the
+    // exponents present only).
+    const std::size_t span = last - first + 1;
     s.symbols.resize(n);
-    s.histograms.assign(exponents, SymbolHistogram{});
+    s.histograms.assign(span * kSymbolCount, 0);
+    std::array<std::uint32_t, 256> row{};
+    for (unsigned e = first; e <= last; ++e) row[e] = (e - first) * kSymbolCount;
     std::uint64_t low_bits = 0;
     for (unsigned e = first; e <= last; ++e) low_bits += std::uint64_t{count[e]} * shift[e];
     BitWriter low(s.low, low_bits);
     BitWriter escapes(s.escapes, std::uint64_t{n} * (w - 1));
-    for (std::size_t i = 0; i < n; ++i) {
-        bool neg = false;
-        const std::uint64_t u = distance(x[i], b[i], neg);
-        const unsigned e = exponent(b[i]);
-        const unsigned r = shift[e];
-        std::uint64_t hi = u >> r;
-        low.put(u & ((std::uint64_t{1} << r) - 1), r);
-        if (hi >= kEscapeHi) {
-            escapes.put(hi, w - 1);
-            hi = kEscapeHi;
+    {
+        std::uint8_t* const symbols = s.symbols.data();
+        std::uint32_t* const hist = s.histograms.data();
+        // One element's symbol and histogram count, and its escape; returns its low bits.
+        const auto code = [&](std::size_t i, unsigned& r) {
+            const unsigned e = exponent_of[i];
+            r = shift[e];
+            const std::uint32_t u = distance_of[i];
+            std::uint32_t hi = u >> r;
+            if (hi >= kEscapeHi) [[unlikely]] {
+                escapes.put(hi, w - 1);
+                hi = kEscapeHi;
+            }
+            const unsigned symbol = 4 * hi + signs_of[i];
+            symbols[i] = static_cast<std::uint8_t>(symbol);
+            ++hist[row[e] + symbol];
+            return u & low_mask[e];
+        };
+        std::size_t i = 0;
+        if constexpr (w == 16) {
+            // Shifts are at most 14 bits here: two elements' low bits go in one put.
+            for (; i + 2 <= n; i += 2) {
+                unsigned r0 = 0, r1 = 0;
+                const std::uint32_t low0 = code(i, r0);
+                const std::uint32_t low1 = code(i + 1, r1);
+                low.put(low0 | (std::uint64_t{low1} << r0), r0 + r1);
+            }
         }
-        const auto symbol =
-            static_cast<std::uint8_t>(4 * hi + 2 * neg + ((x[i] ^ b[i]) >> (w - 1)));
-        s.symbols[i] = symbol;
-        ++s.histograms[e][symbol];
+        for (; i < n; ++i) {
+            unsigned r = 0;
+            const std::uint32_t bits = code(i, r);
+            low.put(bits, r);
+        }
     }
     const std::size_t low_size = low.finish();
     const std::size_t escape_size = escapes.finish();
@@ -185,12 +258,23 @@ std::size_t encode_elements(const T* x, const T* b, std::size_t n, const Element
     }
     std::array<std::size_t, kMaxGroups> group_size{};
     for (unsigned e = first; e <= last; ++e) group_size[group_of[e]] += count[e];
-    std::array<std::uint8_t*, kMaxGroups> to{};
-    for (unsigned g = 0; g < groups; ++g) {
-        s.groups[g].resize(group_size[g]);
-        to[g] = s.groups[g].data();
+    std::array<const std::uint8_t*, kMaxGroups> plane{};
+    if (groups == 1) {
+        plane[0] = s.symbols.data();
+    } else {
+        // The split kernel may write 8 bytes past a group's last symbol.
+        std::array<std::uint8_t*, kMaxGroups> to{};
+        std::array<std::uint8_t, kMaxGroups> cut_bytes{};
+        for (unsigned g = 0; g < groups; ++g) {
+            s.groups[g].resize(group_size[g] + 8);
+            to[g] = s.groups[g].data();
+            plane[g] = to[g];
+        }
+        for (std::size_t c = 0; c < cuts.size(); ++c)
+            cut_bytes[c] = static_cast<std::uint8_t>(cuts[c]);
+        simd::kernels().split_groups(exponent_of, cut_bytes.data(), groups, s.symbols.data(), n,
+                                     to.data());
     }
-    for (std::size_t i = 0; i < n; ++i) *to[group_of[exponent(b[i])]]++ = s.symbols[i];
 
     // 4. The block: header, table, group planes, low bits, escapes.
     std::vector<std::uint8_t> table;
@@ -216,8 +300,8 @@ std::size_t encode_elements(const T* x, const T* b, std::size_t n, const Element
     ChunkSpec plane_spec = spec;
     plane_spec.layout = Layout::fp32;
     for (unsigned g = 0; g < groups; ++g) {
-        const CodedPlane coded = encode_plane({s.groups[g].data(), group_size[g]}, plane_spec,
-                                              Layout::fp32, nullptr, 0.0, block.data() + pos);
+        const CodedPlane coded = encode_plane({plane[g], group_size[g]}, plane_spec, Layout::fp32,
+                                              nullptr, 0.0, block.data() + pos);
         header.codecs[kFirstGroupPart + g] = coded.codec;
         header.sizes[kFirstGroupPart + g] = coded.size;
         pos += coded.size;
@@ -241,20 +325,19 @@ std::uint64_t encode_delta_chunk(std::span<const std::uint8_t> raw,
     header.checksum = checksum_bytes(raw);
     header.base_tensor = ref.base_tensor;
     header.base_offset = ref.base_offset;
-    const ElementFormat f = element_format(spec.layout);
     std::size_t size = 0;
-    if (f.width_bits == 16) {
-        const std::size_t n = raw.size() / 2;
-        std::vector<std::uint16_t> x(n), b(n);
-        std::memcpy(x.data(), raw.data(), 2 * n);
-        std::memcpy(b.data(), base.data(), 2 * n);
-        size = encode_elements<std::uint16_t>(x.data(), b.data(), n, f, spec, block, header);
-    } else {
-        const std::size_t n = raw.size() / 4;
-        std::vector<std::uint32_t> x(n), b(n);
-        std::memcpy(x.data(), raw.data(), 4 * n);
-        std::memcpy(b.data(), base.data(), 4 * n);
-        size = encode_elements<std::uint32_t>(x.data(), b.data(), n, f, spec, block, header);
+    switch (element_format(spec.layout).mantissa_bits) {
+        case element_format(Layout::fp16).mantissa_bits:
+            size = encode_elements<std::uint16_t, element_format(Layout::fp16).mantissa_bits>(
+                raw.data(), base.data(), raw.size() / 2, spec, block, header);
+            break;
+        case element_format(Layout::fp32).mantissa_bits:
+            size = encode_elements<std::uint32_t, element_format(Layout::fp32).mantissa_bits>(
+                raw.data(), base.data(), raw.size() / 4, spec, block, header);
+            break;
+        default:
+            size = encode_elements<std::uint16_t, element_format(Layout::bf16).mantissa_bits>(
+                raw.data(), base.data(), raw.size() / 2, spec, block, header);
     }
     if (static_cast<double>(size) > kTryPlainShare * static_cast<double>(raw.size()) &&
         estimate_chunk_size(raw, spec) < size)

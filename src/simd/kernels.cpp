@@ -28,6 +28,8 @@ constexpr Kernels scalar_table() noexcept {
     k.scan_known_bytes = scalar::scan_known_bytes;
     k.xxh3 = scalar::xxh3;
     k.copy_streaming = scalar::copy_streaming;
+    k.split_groups = scalar::split_groups;
+    k.merge_groups = scalar::merge_groups;
     return k;
 }
 
@@ -59,6 +61,8 @@ constexpr Kernels ssse3_table() noexcept {
     Kernels k = kSse2;
     k.isa = Isa::ssse3;
     k.join_bf16x = ssse3::join_bf16x;
+    k.split_groups = ssse3::split_groups;
+    k.merge_groups = ssse3::merge_groups;
     return k;
 }
 

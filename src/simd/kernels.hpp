@@ -107,6 +107,19 @@ struct Kernels {
     // XXH3-64 of data (the chunk checksum).
     std::uint64_t (*xxh3)(const std::uint8_t* data, std::size_t size) noexcept = nullptr;
 
+    // Delta coding's exponent groups (delta/delta_codec.hpp). Element i belongs to group
+    // g(i) = the number of cuts[0..groups-2] at or below exponents[i] (cuts increasing).
+    // split_groups appends src[i] to out[g(i)], merge_groups takes dst[i] from in[g(i)];
+    // both advance those pointers past what they wrote or read, keeping element order.
+    // Vector levels move 8 bytes at a time: each out[g] must have 8 writable bytes, and
+    // each in[g] 8 readable bytes, past its group's last byte.
+    void (*split_groups)(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                         const std::uint8_t* src, std::size_t k,
+                         std::uint8_t** out) noexcept = nullptr;
+    void (*merge_groups)(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                         const std::uint8_t** in, std::size_t k,
+                         std::uint8_t* dst) noexcept = nullptr;
+
     // Copies n bytes to memory that will not be read soon, bypassing the cache where the
     // level can.
     void (*copy_streaming)(std::uint8_t* dst, const std::uint8_t* src,

@@ -174,4 +174,24 @@ void copy_streaming(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) n
     if (n != 0) std::memcpy(dst, src, n);  // an empty span may have no pointer
 }
 
+namespace {
+
+unsigned group_of(std::uint8_t exponent, const std::uint8_t* cuts, unsigned groups) noexcept {
+    unsigned g = 0;
+    for (unsigned c = 0; c + 1 < groups; ++c) g += exponent >= cuts[c];
+    return g;
+}
+
+}  // namespace
+
+void split_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t* src, std::size_t k, std::uint8_t** out) noexcept {
+    for (std::size_t i = 0; i < k; ++i) *out[group_of(exponents[i], cuts, groups)]++ = src[i];
+}
+
+void merge_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t** in, std::size_t k, std::uint8_t* dst) noexcept {
+    for (std::size_t i = 0; i < k; ++i) dst[i] = *in[group_of(exponents[i], cuts, groups)]++;
+}
+
 }  // namespace znn::simd::scalar

@@ -35,6 +35,10 @@ std::size_t scan_known_bytes(const std::uint8_t* p, std::size_t begin, std::size
                              const ByteSet& known) noexcept;
 std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept;
 void copy_streaming(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept;
+void split_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t* src, std::size_t k, std::uint8_t** out) noexcept;
+void merge_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t** in, std::size_t k, std::uint8_t* dst) noexcept;
 }  // namespace scalar
 
 // SSE2, which every x86-64 CPU has.
@@ -64,6 +68,10 @@ void copy_streaming(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) n
 namespace ssse3 {
 void join_bf16x(const std::uint8_t* sym, const std::uint8_t* packed, std::size_t k,
                 std::uint8_t* dst) noexcept;
+void split_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t* src, std::size_t k, std::uint8_t** out) noexcept;
+void merge_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t** in, std::size_t k, std::uint8_t* dst) noexcept;
 }  // namespace ssse3
 
 // AVX2: 32-byte vectors.
