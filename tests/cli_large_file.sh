@@ -9,13 +9,8 @@ SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH"
 
-passed=0
-failed=0
-check() {  # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
-}
+# shellcheck source=tests/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 # 4 GiB + 5 bytes: markers near the start and in the last bytes, holes elsewhere.
 size=$(( (1 << 32) + 5 ))
@@ -28,5 +23,4 @@ original=$("$ZNN" list big.bin.znn | awk 'NR == 2 { print $4, $5 }')
 check "list shows the 64-bit size ($original)" test "$original" = "4.00 GiB"
 check "the whole file comes back, the marker past 4 GiB included" bash -c "'$ZNN' decompress -q -T2 -c big.bin.znn | cmp -s - big.bin"
 
-echo "cli_large_file: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli_large_file

@@ -13,13 +13,8 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/znn-cli-resources.XXXXXX") || exit 1
 trap 'rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH" || exit 1
 
-passed=0
-failed=0
-check() {  # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
-}
+# shellcheck source=tests/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 note() { echo "note: $*"; }
 
 # The default byte budget (src/pipeline/ordered_pipeline.hpp) and what a process needs

@@ -11,13 +11,8 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/znn-cli-simd.XXXXXX") || exit 1
 trap 'rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH" || exit 1
 
-passed=0
-failed=0
-check() {  # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
-}
+# shellcheck source=tests/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 # Inputs for every layout: the golden files' originals, each with the dtype it was made with.
 declare -A dtype=([bf16]=bf16 [bf16x]=bf16 [fp32_bf16prec]=fp32 [fp8]=fp8 [text]=bytes

@@ -59,7 +59,7 @@ Frame read_frame(std::uint64_t end, const ReadAt& read_at) {
     frame.offset = end - footer.frame_size;
     std::array<std::uint8_t, kFrameHeaderSize> header{};
     read_at(frame.offset, header);
-    const std::uint8_t flags = check_frame_header(header, true);
+    const std::uint8_t flags = check_frame_header(header);
 
     const std::uint64_t entries_at =
         end - kFooterSize - kSeekEntrySize * footer.chunk_count;  // first seek entry

@@ -17,8 +17,7 @@ void write_frame_header(std::vector<std::uint8_t>& out, std::uint8_t flags) {
     out.push_back(0);
 }
 
-std::uint8_t check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> header,
-                                bool allow_base) {
+std::uint8_t check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> header) {
     if (!std::equal(kFrameMagic.begin(), kFrameMagic.end(), header.begin())) {
         if (header[0] == 'Z' && header[1] == 'N')
             throw FormatError("legacy ZipNN file: not supported by this version of znn");
@@ -26,10 +25,7 @@ std::uint8_t check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> 
     }
     if (header[4] != kFormatVersion)
         throw FormatError("unsupported .znn format version " + std::to_string(header[4]));
-    const std::uint8_t known = allow_base ? kFrameNeedsBase : 0;
-    if (header[5] == kFrameNeedsBase && !allow_base)
-        throw FormatError("needs its base model (a delta file): decompress it with --base");
-    if ((header[5] & ~known) != 0 || header[6] != 0 || header[7] != 0)
+    if ((header[5] & ~kFrameNeedsBase) != 0 || header[6] != 0 || header[7] != 0)
         throw FormatError("corrupt frame header (reserved bits set)");
     return header[5];
 }

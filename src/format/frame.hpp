@@ -44,10 +44,9 @@ struct Footer {
 inline constexpr std::uint8_t kFrameNeedsBase = 0x01;
 
 void write_frame_header(std::vector<std::uint8_t>& out, std::uint8_t flags = 0);
-// Returns the flags. Throws FormatError naming what is wrong (not znn, legacy ZipNN, unknown
-// version, a frame that needs a base model where allow_base is false).
-std::uint8_t check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> header,
-                                bool allow_base = false);
+// Returns the flags (whether the frame needs a base model is the caller's to decide). Throws
+// FormatError naming what is wrong (not znn, legacy ZipNN, unknown version, unknown flags).
+std::uint8_t check_frame_header(std::span<const std::uint8_t, kFrameHeaderSize> header);
 
 // The seek block: type byte, reserved bytes, entries, footer.
 void write_seek_block(const std::vector<SeekEntry>& entries, const Footer& footer,

@@ -15,7 +15,7 @@ std::vector<FrameInfo> inspect_frames(std::uint64_t file_size, const ReadAt& rea
     if (file_size < kFrameHeaderSize) throw FormatError("not a .znn file (too short)");
     std::array<std::uint8_t, kFrameHeaderSize> first{};
     read_at(0, first);
-    check_frame_header(first, true);
+    check_frame_header(first);
     std::vector<FrameInfo> frames;
     std::uint64_t end = file_size;
     while (end > 0) {
@@ -38,7 +38,7 @@ std::vector<FrameInfo> inspect_frames(std::uint64_t file_size, const ReadAt& rea
 
         std::array<std::uint8_t, kFrameHeaderSize> header{};
         read_at(info.offset, header);
-        const std::uint8_t flags = check_frame_header(header, true);
+        const std::uint8_t flags = check_frame_header(header);
         std::vector<std::uint8_t> table(kSeekEntrySize * footer.chunk_count);
         read_at(end - table_size + kSeekHeaderSize, table);
         std::uint64_t block_at = info.offset + kFrameHeaderSize;

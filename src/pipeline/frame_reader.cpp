@@ -60,10 +60,10 @@ bool FrameReader::start_frame() {
     }
     if (got < 4) throw FormatError("not a .znn file (too short)");
     if (got < header.size()) {
-        check_frame_header(header, true);  // a better message when the magic is already wrong
+        check_frame_header(header);  // a better message when the magic is already wrong
         throw FormatError("truncated input (unexpected end of file)");
     }
-    const std::uint8_t flags = check_frame_header(header, true);
+    const std::uint8_t flags = check_frame_header(header);
     in_frame_ = true;
     frame_start_ = bytes_read_ - header.size();
     base_tensors_.clear();
