@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "common/bit_fields.hpp"
 #include "simd/kernels.hpp"
 #include "test_data.hpp"
 
@@ -27,7 +29,7 @@ constexpr std::array<std::size_t, 21> kCounts = {
 // Misalignments of inputs and outputs against 16 and 32 bytes.
 constexpr std::array<std::size_t, 3> kPhases = {0, 1, 7};
 // Bytes past each output that no kernel may touch.
-constexpr std::size_t kSlack = 64;
+constexpr std::size_t kSlack = 2 * simd::kGroupSlack;
 constexpr std::uint8_t kCanary = 0xCD;
 
 const Kernels& reference() {
@@ -236,8 +238,8 @@ void check_checksums(const Kernels& level) {
 }
 
 // The exponent-group kernels, for one to four groups (adjacent cuts too): each group's
-// bytes and each pointer's advance as the reference gives them, writes at most 8 bytes
-// past a group's last byte, and a merge of the split planes gives back the input.
+// bytes and each pointer's advance as the reference gives them, writes at most
+// kGroupSlack bytes past a group's last byte, and a merge of the split planes gives back the input.
 void check_groups(const Kernels& level) {
     constexpr std::array<std::array<std::uint8_t, 3>, 4> kCuts = {
         {{0, 0, 0}, {100, 0, 0}, {50, 150, 0}, {40, 41, 200}}};
@@ -262,8 +264,9 @@ void check_groups(const Kernels& level) {
                 CHECK(got_at[g] == got.at[g] + sizes[g]);
                 CHECK(std::equal(want.at[g], want_at[g], got.at[g]));
                 const auto& bytes = got.bytes[g];
-                CHECK(std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(sizes[g] + 8),
-                                  bytes.end(), [](std::uint8_t b) { return b == kCanary; }));
+                CHECK(std::all_of(
+                    bytes.begin() + static_cast<std::ptrdiff_t>(sizes[g] + simd::kGroupSlack),
+                    bytes.end(), [](std::uint8_t b) { return b == kCanary; }));
             }
             std::array<const std::uint8_t*, 4> in{};
             for (unsigned g = 0; g < 4; ++g) in[g] = got.at[g];
@@ -275,6 +278,94 @@ void check_groups(const Kernels& level) {
             for (unsigned g = 0; g < groups; ++g) CHECK(in[g] == got.at[g] + sizes[g]);
         }
     }
+}
+
+// Elements moved by a fine-tune: mostly a few units in the last place, some far (escapes),
+// some with the sign flipped; shifts of 0 to W - 2 bits, as the delta coder chooses them.
+template <class T>
+void make_delta_input(std::size_t k, std::uint64_t seed, std::vector<std::uint8_t>& x,
+                      std::vector<std::uint8_t>& b, std::array<std::uint8_t, 256>& shift) {
+    std::mt19937_64 rng(seed);
+    constexpr unsigned w = 8 * sizeof(T);
+    x.assign(k * sizeof(T), 0);
+    b.assign(k * sizeof(T), 0);
+    for (std::size_t i = 0; i < k; ++i) {
+        const auto bv = static_cast<T>(rng());
+        T xv = bv;
+        switch (rng() % 8) {
+            case 0:  // far away: an escape for most shifts
+                xv = static_cast<T>(rng());
+                break;
+            case 1:  // sign flipped
+                xv = static_cast<T>(bv ^ (T{1} << (w - 1)));
+                break;
+            default:
+                xv = static_cast<T>(bv + static_cast<T>(rng() % 64) - 32);
+        }
+        std::memcpy(&b[i * sizeof(T)], &bv, sizeof(T));
+        std::memcpy(&x[i * sizeof(T)], &xv, sizeof(T));
+    }
+    for (auto& r : shift) r = static_cast<std::uint8_t>(rng() % (w - 1));
+}
+
+// The delta element passes: the census's counts, the symbols and both bit streams as the
+// reference gives them, and decoding gives the elements back.
+template <class T>
+void check_delta_width(const Kernels& level) {
+    constexpr bool narrow = sizeof(T) == 2;
+    const auto census = narrow ? level.delta_census16 : level.delta_census32;
+    const auto encode = narrow ? level.delta_encode16 : level.delta_encode32;
+    const auto decode = narrow ? level.delta_decode16 : level.delta_decode32;
+    const auto ref_census = narrow ? reference().delta_census16 : reference().delta_census32;
+    const auto ref_encode = narrow ? reference().delta_encode16 : reference().delta_encode32;
+    constexpr unsigned w = 8 * sizeof(T);
+    for (const std::size_t k : kCounts) {
+        for (const unsigned mantissa_bits :
+             narrow ? std::vector<unsigned>{7, 10} : std::vector<unsigned>{23}) {
+            INFO("k " << k << ", mantissa bits " << mantissa_bits);
+            std::vector<std::uint8_t> x, b;
+            std::array<std::uint8_t, 256> shift{};
+            make_delta_input<T>(k, k * 31 + mantissa_bits, x, b, shift);
+            const simd::DeltaFormat f{mantissa_bits, shift.data()};
+            constexpr std::array<std::uint8_t, 3> kCuts = {20, 90, 140};
+            for (unsigned groups = 1; groups <= 4; ++groups) {
+                simd::DeltaCensus want, got;
+                std::vector<std::uint8_t> want_e(k + 1, kCanary), got_e(k + 1, kCanary);
+                ref_census(b.data(), k, f, kCuts.data(), groups, want_e.data(), want);
+                census(b.data(), k, f, kCuts.data(), groups, got_e.data(), got);
+                CHECK(want_e == got_e);
+                CHECK(want.low_bits == got.low_bits);
+                CHECK(want.group_size == got.group_size);
+                CHECK(want.min_exponent == got.min_exponent);
+                CHECK(want.max_exponent == got.max_exponent);
+            }
+            Buffer want_low, want_esc, got_low, got_esc;
+            std::vector<std::uint8_t> want_sym(k), got_sym(k);
+            BitFieldWriter wl(want_low, std::uint64_t{k} * (w - 2)),
+                we(want_esc, std::uint64_t{k} * (w - 1));
+            BitFieldWriter gl(got_low, std::uint64_t{k} * (w - 2)),
+                ge(got_esc, std::uint64_t{k} * (w - 1));
+            ref_encode(x.data(), b.data(), k, f, want_sym.data(), wl, we);
+            encode(x.data(), b.data(), k, f, got_sym.data(), gl, ge);
+            CHECK(wl.finish() == gl.finish());
+            CHECK(we.finish() == ge.finish());
+            CHECK(want_sym == got_sym);
+            CHECK(want_low == got_low);
+            CHECK(want_esc == got_esc);
+            Buffer low_copy, esc_copy;
+            BitFieldReader low(got_low, low_copy), esc(got_esc, esc_copy);
+            std::vector<std::uint8_t> out(k * sizeof(T) + kSlack, kCanary);
+            decode(b.data(), got_sym.data(), k, f, low, esc, out.data());
+            CHECK(std::equal(x.begin(), x.end(), out.begin()));
+            CHECK(std::all_of(out.begin() + static_cast<std::ptrdiff_t>(x.size()), out.end(),
+                              [](std::uint8_t v) { return v == kCanary; }));
+        }
+    }
+}
+
+void check_delta(const Kernels& level) {
+    check_delta_width<std::uint16_t>(level);
+    check_delta_width<std::uint32_t>(level);
 }
 
 // The level's table, or nullptr with a note that this CPU cannot run it.
@@ -294,6 +385,7 @@ void check_level(Isa isa) {
     check_scans(*level);
     check_checksums(*level);
     check_groups(*level);
+    check_delta(*level);
 }
 
 }  // namespace
@@ -303,6 +395,7 @@ TEST_CASE("simd: the scalar reference round-trips, computes XXH3 and splits grou
     check_scans(reference());
     check_checksums(reference());
     check_groups(reference());
+    check_delta(reference());
 }
 
 TEST_CASE("simd: sse2 kernels match the scalar reference") {
@@ -315,6 +408,10 @@ TEST_CASE("simd: ssse3 kernels match the scalar reference") {
 
 TEST_CASE("simd: avx2 kernels match the scalar reference") {
     check_level(Isa::avx2);
+}
+
+TEST_CASE("simd: avx512 kernels match the scalar reference") {
+    check_level(Isa::avx512);
 }
 
 TEST_CASE("simd: the table in use is the best level this CPU has, or the one forced") {

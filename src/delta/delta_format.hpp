@@ -3,12 +3,13 @@
 
 #include <cstdint>
 
+#include "simd/kernels.hpp"
 #include "znn/layout.hpp"
 
 namespace znn::delta {
 
 // Symbols are 4 * hi + 2 * neg + flip with hi up to kEscapeHi, which means "see escapes".
-inline constexpr unsigned kEscapeHi = 15;
+inline constexpr unsigned kEscapeHi = simd::kDeltaEscapeHi;
 inline constexpr unsigned kSymbolCount = 4 * (kEscapeHi + 1);
 inline constexpr unsigned kMaxGroups = 4;
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "codec/plane_coder.hpp"
+#include "common/bit_fields.hpp"
 #include "common/bytes_io.hpp"
-#include "delta/bit_streams.hpp"
 #include "delta/delta_codec.hpp"
 #include "delta/delta_format.hpp"
 #include "format/checksum.hpp"
@@ -33,10 +33,7 @@ constexpr double kGroupCostBits = 8 * 48;
 using SymbolHistogram = std::array<std::uint32_t, kSymbolCount>;
 
 struct DeltaScratch {
-    // Per element: the base exponent, the distance, and 2 * neg + flip.
-    Buffer exponents;
-    std::vector<std::uint32_t, DefaultInitAllocator<std::uint32_t>> distances;
-    Buffer signs;
+    Buffer exponents;  // per element: its base exponent
     Buffer symbols;
     std::array<Buffer, kMaxGroups> groups;
     Buffer low;
@@ -117,163 +114,140 @@ std::vector<unsigned> cut_groups(const std::vector<std::uint32_t>& hist, unsigne
     return cuts;
 }
 
+// The shifts and the exponent groups are chosen from a sample of the elements: runs of
+// kSampleRun elements (a cache line of 16-bit ones), one run in every `step`, at least
+// kMinSample elements in all. Runs rather than single elements, so the sample reads a
+// fraction of the memory rather than every line. The sample decides only how the chunk
+// is coded, never what it decodes to.
+constexpr std::size_t kSampleRun = 32;
+constexpr std::size_t kMinSample = 4096;
+constexpr std::size_t kMaxStep = 16;
+
+// Calls f(i) for every sampled element i.
+template <class F>
+void for_sampled(std::size_t n, std::size_t step, F&& f) {
+    for (std::size_t run = 0; run < n; run += step * kSampleRun)
+        for (std::size_t i = run; i < std::min(n, run + kSampleRun); ++i) f(i);
+}
+
+// One sampled element: its base exponent, |x| - |b| as a distance, and 2 * neg + flip.
+struct Sampled {
+    unsigned exponent;
+    std::uint32_t distance;
+    unsigned signs;
+};
+
 template <class T>
-constexpr T magnitude_mask() noexcept {
-    return static_cast<T>(static_cast<T>(~T{0}) >> 1);
-}
-
-// Per element: the base exponent, |x| - |b| as a distance, and 2 * neg + flip. No table
-// look-ups and no branches, so the compiler vectorises it. Magnitudes are below 2^31, so
-// their difference fits an int32.
-template <class T, unsigned m>
-void split_elements(const std::uint8_t* x, const std::uint8_t* b, std::size_t n,
-                    std::uint8_t* exponents, std::uint32_t* distances, std::uint8_t* signs) {
-    constexpr T magnitude = magnitude_mask<T>();
+Sampled sample(const std::uint8_t* x, const std::uint8_t* b, std::size_t i, unsigned m) noexcept {
+    constexpr T magnitude = static_cast<T>(static_cast<T>(~T{0}) >> 1);
     constexpr unsigned w = 8 * sizeof(T);
-    for (std::size_t i = 0; i < n; ++i) {
-        const T xv = load_le<T>(x + i * sizeof(T));
-        const T bv = load_le<T>(b + i * sizeof(T));
-        const auto xm = static_cast<std::int32_t>(xv & magnitude);
-        const auto bm = static_cast<std::int32_t>(bv & magnitude);
-        const std::int32_t dm = xm - bm;
-        const std::int32_t all = dm >> 31;
-        exponents[i] = static_cast<std::uint8_t>(bm >> m);
-        distances[i] = static_cast<std::uint32_t>((dm ^ all) - all);
-        signs[i] = static_cast<std::uint8_t>((all & 2) | ((xv ^ bv) >> (w - 1)));
-    }
+    const T xv = load_le<T>(x + i * sizeof(T));
+    const T bv = load_le<T>(b + i * sizeof(T));
+    const auto dm =
+        static_cast<std::int64_t>(xv & magnitude) - static_cast<std::int64_t>(bv & magnitude);
+    return {static_cast<unsigned>((bv & magnitude) >> m),
+            static_cast<std::uint32_t>(dm < 0 ? -dm : dm),
+            static_cast<unsigned>(2 * (dm < 0) + ((xv ^ bv) >> (w - 1)))};
 }
 
-// Per base exponent, the sum of the distances and the element count. Four interleaved
-// tables, so runs of one exponent do not wait on each other's stores.
-void sum_distances(const std::uint8_t* exponents, const std::uint32_t* distances, std::size_t n,
-                   std::uint64_t* sum, std::uint32_t* count) {
-    constexpr unsigned kTables = 4;
-    std::array<std::array<std::uint64_t, 256>, kTables> sums{};
-    std::array<std::array<std::uint32_t, 256>, kTables> counts{};
-    std::size_t i = 0;
-    for (; i + kTables <= n; i += kTables)
-        for (unsigned t = 0; t < kTables; ++t) {
-            sums[t][exponents[i + t]] += distances[i + t];
-            ++counts[t][exponents[i + t]];
-        }
-    for (; i < n; ++i) {
-        sums[0][exponents[i]] += distances[i];
-        ++counts[0][exponents[i]];
-    }
-    for (unsigned e = 0; e < 256; ++e)
-        for (unsigned t = 0; t < kTables; ++t) {
-            sum[e] += sums[t][e];
-            count[e] += counts[t][e];
-        }
-}
-
-// The element format is a template argument so that the hot loops shift by constants.
-template <class T, unsigned m>
-std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::size_t n,
-                            const ChunkSpec& spec, Buffer& block, ChunkHeader& header) {
-    DeltaScratch& s = delta_scratch();
-    constexpr unsigned w = 8 * sizeof(T);
-    constexpr ElementFormat f{w, m};
-    const std::size_t exponents = std::size_t{1} << f.exponent_bits();
-    s.exponents.resize(n);
-    s.distances.resize(n);
-    s.signs.resize(n);
-    const std::uint8_t* const exponent_of = s.exponents.data();
-    const std::uint32_t* const distance_of = s.distances.data();
-    const std::uint8_t* const signs_of = s.signs.data();
-    split_elements<T, m>(x, b, n, s.exponents.data(), s.distances.data(), s.signs.data());
-
-    // 1. The shift per base exponent: floor(log2) of the mean distance.
+// The shift per base exponent, floor(log2) of the mean distance of the sampled elements
+// of that exponent; an exponent the sample missed takes its nearest sampled neighbour's.
+template <class T>
+std::array<std::uint8_t, 256> choose_shifts(const std::uint8_t* x, const std::uint8_t* b,
+                                            std::size_t n, std::size_t step, ElementFormat f,
+                                            unsigned first, unsigned last) {
     std::array<std::uint64_t, 256> sum{};
     std::array<std::uint32_t, 256> count{};
-    sum_distances(exponent_of, distance_of, n, sum.data(), count.data());
-    unsigned first = static_cast<unsigned>(exponents), last = 0;
+    for_sampled(n, step, [&](std::size_t i) {
+        const Sampled e = sample<T>(x, b, i, f.mantissa_bits);
+        sum[e.exponent] += e.distance;
+        ++count[e.exponent];
+    });
     std::array<std::uint8_t, 256> shift{};
-    std::array<std::uint32_t, 256> low_mask{};
-    for (unsigned e = 0; e < exponents; ++e) {
-        if (count[e] == 0) continue;
-        first = std::min(first, e);
-        last = e;
+    int previous = -1;
+    for (unsigned e = first; e <= last; ++e) {
+        if (count[e] == 0) {
+            if (previous >= 0) shift[e] = shift[static_cast<unsigned>(previous)];
+            continue;
+        }
         const std::uint64_t mean = sum[e] / count[e];
         const unsigned bits = mean == 0 ? 0 : 64 - static_cast<unsigned>(__builtin_clzll(mean));
         shift[e] = static_cast<std::uint8_t>(std::min(bits == 0 ? 0 : bits - 1, f.max_shift()));
-        low_mask[e] = (std::uint32_t{1} << shift[e]) - 1;
+        if (previous < 0)
+            for (unsigned before = first; before < e; ++before) shift[before] = shift[e];
+        previous = static_cast<int>(e);
     }
+    return shift;
+}
 
-    // 2. Symbols, low bits and escapes, and a symbol histogram per exponent (of the
-    // exponents present only).
-    const std::size_t span = last - first + 1;
+// The sampled symbols' histogram per exponent (rows first..last), each count standing
+// for step elements.
+template <class T>
+void sample_histograms(const std::uint8_t* x, const std::uint8_t* b, std::size_t n,
+                       std::size_t step, ElementFormat f, unsigned first, unsigned last,
+                       const std::array<std::uint8_t, 256>& shift,
+                       std::vector<std::uint32_t>& hist) {
+    hist.assign(std::size_t{last - first + 1} * kSymbolCount, 0);
+    for_sampled(n, step, [&](std::size_t i) {
+        const Sampled e = sample<T>(x, b, i, f.mantissa_bits);
+        const std::uint32_t hi =
+            std::min<std::uint32_t>(e.distance >> shift[e.exponent], kEscapeHi);
+        hist[std::size_t{e.exponent - first} * kSymbolCount + 4 * hi + e.signs] +=
+            static_cast<std::uint32_t>(step);
+    });
+}
+
+template <class T>
+std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::size_t n,
+                            const ChunkSpec& spec, Buffer& block, ChunkHeader& header) {
+    DeltaScratch& s = delta_scratch();
+    const simd::Kernels& kernels = simd::kernels();
+    constexpr unsigned w = 8 * sizeof(T);
+    const ElementFormat f = element_format(spec.layout);
+    constexpr bool narrow = sizeof(T) == 2;
+    const auto census = narrow ? kernels.delta_census16 : kernels.delta_census32;
+    const auto encode = narrow ? kernels.delta_encode16 : kernels.delta_encode32;
+
+    // 1. The base exponents present, then shifts and groups from a sample.
+    s.exponents.resize(n);
+    constexpr std::array<std::uint8_t, 256> kNoShift{};
+    simd::DeltaCensus present;
+    census(b, n, {f.mantissa_bits, kNoShift.data()}, nullptr, 1, s.exponents.data(), present);
+    const unsigned first = present.min_exponent, last = present.max_exponent;
+    const std::size_t step = std::clamp<std::size_t>(n / kMinSample, 1, kMaxStep);
+    const std::array<std::uint8_t, 256> shift = choose_shifts<T>(x, b, n, step, f, first, last);
+    sample_histograms<T>(x, b, n, step, f, first, last, shift, s.histograms);
+    const std::vector<unsigned> cuts = cut_groups(s.histograms, first, last, n);
+    const auto groups = static_cast<unsigned>(cuts.size() + 1);
+
+    // 2. Symbols, low bits and escapes.
     s.symbols.resize(n);
-    s.histograms.assign(span * kSymbolCount, 0);
-    std::array<std::uint32_t, 256> row{};
-    for (unsigned e = first; e <= last; ++e) row[e] = (e - first) * kSymbolCount;
-    std::uint64_t low_bits = 0;
-    for (unsigned e = first; e <= last; ++e) low_bits += std::uint64_t{count[e]} * shift[e];
-    BitWriter low(s.low, low_bits);
-    BitWriter escapes(s.escapes, std::uint64_t{n} * (w - 1));
-    {
-        std::uint8_t* const symbols = s.symbols.data();
-        std::uint32_t* const hist = s.histograms.data();
-        // One element's symbol and histogram count, and its escape; returns its low bits.
-        const auto code = [&](std::size_t i, unsigned& r) {
-            const unsigned e = exponent_of[i];
-            r = shift[e];
-            const std::uint32_t u = distance_of[i];
-            std::uint32_t hi = u >> r;
-            if (hi >= kEscapeHi) [[unlikely]] {
-                escapes.put(hi, w - 1);
-                hi = kEscapeHi;
-            }
-            const unsigned symbol = 4 * hi + signs_of[i];
-            symbols[i] = static_cast<std::uint8_t>(symbol);
-            ++hist[row[e] + symbol];
-            return u & low_mask[e];
-        };
-        std::size_t i = 0;
-        if constexpr (w == 16) {
-            // Shifts are at most 14 bits here: two elements' low bits go in one put.
-            for (; i + 2 <= n; i += 2) {
-                unsigned r0 = 0, r1 = 0;
-                const std::uint32_t low0 = code(i, r0);
-                const std::uint32_t low1 = code(i + 1, r1);
-                low.put(low0 | (std::uint64_t{low1} << r0), r0 + r1);
-            }
-        }
-        for (; i < n; ++i) {
-            unsigned r = 0;
-            const std::uint32_t bits = code(i, r);
-            low.put(bits, r);
-        }
-    }
+    BitFieldWriter low(s.low, std::uint64_t{n} * f.max_shift());
+    BitFieldWriter escapes(s.escapes, std::uint64_t{n} * (w - 1));
+    encode(x, b, n, {f.mantissa_bits, shift.data()}, s.symbols.data(), low, escapes);
     const std::size_t low_size = low.finish();
     const std::size_t escape_size = escapes.finish();
 
-    // 3. Groups, and each group's symbols gathered into its plane.
-    const std::vector<unsigned> cuts = cut_groups(s.histograms, first, last, n);
-    const auto groups = static_cast<unsigned>(cuts.size() + 1);
-    std::array<std::uint8_t, 256> group_of{};
-    for (unsigned e = first, g = 0; e <= last; ++e) {
-        if (g < cuts.size() && e == cuts[g]) ++g;
-        group_of[e] = static_cast<std::uint8_t>(g);
-    }
+    // 3. Each group's symbols gathered into its plane.
     std::array<std::size_t, kMaxGroups> group_size{};
-    for (unsigned e = first; e <= last; ++e) group_size[group_of[e]] += count[e];
     std::array<const std::uint8_t*, kMaxGroups> plane{};
     if (groups == 1) {
         plane[0] = s.symbols.data();
+        group_size[0] = n;
     } else {
-        // The split kernel may write 8 bytes past a group's last symbol.
         std::array<std::uint8_t*, kMaxGroups> to{};
         std::array<std::uint8_t, kMaxGroups> cut_bytes{};
         for (unsigned g = 0; g < groups; ++g) {
-            s.groups[g].resize(group_size[g] + 8);
+            s.groups[g].resize(n + simd::kGroupSlack);
             to[g] = s.groups[g].data();
             plane[g] = to[g];
         }
         for (std::size_t c = 0; c < cuts.size(); ++c)
             cut_bytes[c] = static_cast<std::uint8_t>(cuts[c]);
-        simd::kernels().split_groups(exponent_of, cut_bytes.data(), groups, s.symbols.data(), n,
-                                     to.data());
+        kernels.split_groups(s.exponents.data(), cut_bytes.data(), groups, s.symbols.data(), n,
+                             to.data());
+        for (unsigned g = 0; g < groups; ++g)
+            group_size[g] = static_cast<std::size_t>(to[g] - plane[g]);
     }
 
     // 4. The block: header, table, group planes, low bits, escapes.
@@ -318,6 +292,7 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
 std::uint64_t encode_delta_chunk(std::span<const std::uint8_t> raw,
                                  std::span<const std::uint8_t> base, const ChunkSpec& spec,
                                  const DeltaRef& ref, Buffer& block) {
+    if (raw.empty()) return encode_chunk(raw, spec, block);
     ChunkHeader header;
     header.delta = true;
     header.layout = spec.layout;
@@ -326,19 +301,12 @@ std::uint64_t encode_delta_chunk(std::span<const std::uint8_t> raw,
     header.base_tensor = ref.base_tensor;
     header.base_offset = ref.base_offset;
     std::size_t size = 0;
-    switch (element_format(spec.layout).mantissa_bits) {
-        case element_format(Layout::fp16).mantissa_bits:
-            size = encode_elements<std::uint16_t, element_format(Layout::fp16).mantissa_bits>(
-                raw.data(), base.data(), raw.size() / 2, spec, block, header);
-            break;
-        case element_format(Layout::fp32).mantissa_bits:
-            size = encode_elements<std::uint32_t, element_format(Layout::fp32).mantissa_bits>(
-                raw.data(), base.data(), raw.size() / 4, spec, block, header);
-            break;
-        default:
-            size = encode_elements<std::uint16_t, element_format(Layout::bf16).mantissa_bits>(
-                raw.data(), base.data(), raw.size() / 2, spec, block, header);
-    }
+    if (element_format(spec.layout).width_bits == 32)
+        size = encode_elements<std::uint32_t>(raw.data(), base.data(), raw.size() / 4, spec, block,
+                                              header);
+    else
+        size = encode_elements<std::uint16_t>(raw.data(), base.data(), raw.size() / 2, spec, block,
+                                              header);
     if (static_cast<double>(size) > kTryPlainShare * static_cast<double>(raw.size()) &&
         estimate_chunk_size(raw, spec) < size)
         return encode_chunk(raw, spec, block);

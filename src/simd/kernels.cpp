@@ -30,6 +30,12 @@ constexpr Kernels scalar_table() noexcept {
     k.copy_streaming = scalar::copy_streaming;
     k.split_groups = scalar::split_groups;
     k.merge_groups = scalar::merge_groups;
+    k.delta_census16 = scalar::delta_census16;
+    k.delta_encode16 = scalar::delta_encode16;
+    k.delta_decode16 = scalar::delta_decode16;
+    k.delta_census32 = scalar::delta_census32;
+    k.delta_encode32 = scalar::delta_encode32;
+    k.delta_decode32 = scalar::delta_decode32;
     return k;
 }
 
@@ -82,6 +88,19 @@ constexpr Kernels avx2_table() noexcept {
 
 constexpr Kernels kAvx2 = avx2_table();
 
+constexpr Kernels avx512_table() noexcept {
+    Kernels k = kAvx2;
+    k.isa = Isa::avx512;
+    k.split_groups = avx512::split_groups;
+    k.merge_groups = avx512::merge_groups;
+    k.delta_census16 = avx512::delta_census16;
+    k.delta_encode16 = avx512::delta_encode16;
+    k.delta_decode16 = avx512::delta_decode16;
+    return k;
+}
+
+constexpr Kernels kAvx512 = avx512_table();
+
 bool cpu_has(Isa isa) noexcept {
     __builtin_cpu_init();
     switch (isa) {
@@ -93,6 +112,10 @@ bool cpu_has(Isa isa) noexcept {
             return __builtin_cpu_supports("ssse3");
         case Isa::avx2:
             return __builtin_cpu_supports("avx2");
+        case Isa::avx512:
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") &&
+                   __builtin_cpu_supports("avx512vbmi2");
     }
     return false;
 }
@@ -107,6 +130,8 @@ const Kernels& table(Isa isa) noexcept {
             return kSsse3;
         case Isa::avx2:
             return kAvx2;
+        case Isa::avx512:
+            return kAvx512;
     }
     return kScalar;
 }
@@ -142,7 +167,8 @@ const Kernels& choose() noexcept {
                      isa_name(best).data());
         return table(best);
     }
-    std::fprintf(stderr, "znn: ZNN_FORCE_ISA=%s: unknown (scalar, sse2, ssse3 or avx2); using %s\n",
+    std::fprintf(stderr,
+                 "znn: ZNN_FORCE_ISA=%s: unknown (scalar, sse2, ssse3, avx2 or avx512); using %s\n",
                  forced, isa_name(best).data());
     return table(best);
 }
@@ -159,6 +185,8 @@ std::string_view isa_name(Isa isa) noexcept {
             return "ssse3";
         case Isa::avx2:
             return "avx2";
+        case Isa::avx512:
+            return "avx512";
     }
     return "?";
 }

@@ -10,7 +10,7 @@
 // its vector loops hand their tails to the level below as well.
 //
 // kernels() picks the table once, from the CPU's features: the highest level it has, or
-// the one named by the environment variable ZNN_FORCE_ISA (scalar, sse2, ssse3, avx2) if
+// the one named by the environment variable ZNN_FORCE_ISA (scalar, sse2, ssse3, avx2, avx512) if
 // the CPU has it. A name it does not know, or a level the CPU lacks, is reported on stderr
 // and then ignored (the best level the CPU has is used), so a script that sets it for one
 // machine still runs on another. Callers hold no CPU checks of their own: they call through
@@ -22,12 +22,16 @@
 #include <cstdint>
 #include <string_view>
 
+#include "common/bit_fields.hpp"
+
 namespace znn::simd {
 
-enum class Isa : std::uint8_t { scalar, sse2, ssse3, avx2 };
-inline constexpr std::array<Isa, 4> kIsas = {Isa::scalar, Isa::sse2, Isa::ssse3, Isa::avx2};
+// avx512: AVX-512 F, BW, VL, VBMI and VBMI2 (byte permutes, compress and expand).
+enum class Isa : std::uint8_t { scalar, sse2, ssse3, avx2, avx512 };
+inline constexpr std::array<Isa, 5> kIsas = {Isa::scalar, Isa::sse2, Isa::ssse3, Isa::avx2,
+                                             Isa::avx512};
 
-// "scalar", "sse2", "ssse3" or "avx2": the names ZNN_FORCE_ISA takes.
+// "scalar", "sse2", "ssse3", "avx2" or "avx512": the names ZNN_FORCE_ISA takes.
 std::string_view isa_name(Isa isa) noexcept;
 
 // Bytes that k elements' 7-bit parts pack into (bf16x's plane 1), and k signs (fp8's).
@@ -53,6 +57,32 @@ struct ByteSet {
         const auto& rows = s < 128 ? rows_low : rows_high;
         return ((rows[s & 15] >> ((s >> 4) & 7)) & 1) != 0;
     }
+};
+
+// Delta coding's element passes (delta/delta_codec.hpp has the why). Per element x against
+// its base element b, W bits wide with M mantissa bits:
+//   e = exponent of b = (b & magnitude) >> M; r = shift[e]
+//   dm = (x & magnitude) - (b & magnitude); u = |dm|; neg = dm < 0; flip = sign(x ^ b)
+//   symbol = 4 * min(u >> r, kDeltaEscapeHi) + 2 * neg + flip; when u >> r reaches
+//   kDeltaEscapeHi, u >> r goes to the escapes as a W - 1 bit field; u's low r bits go to
+//   the low bits as an r-bit field.
+inline constexpr unsigned kDeltaEscapeHi = 15;
+
+// Bytes past each exponent group's plane that split_groups may write and merge_groups read.
+inline constexpr std::size_t kGroupSlack = 64;
+
+struct DeltaFormat {
+    unsigned mantissa_bits = 7;           // M: 7 (bf16), 10 (fp16), 23 (fp32)
+    const std::uint8_t* shift = nullptr;  // r per base exponent: 256 entries, each <= W - 2
+};
+
+// What a chunk's base implies before its delta is decoded: the low bits it carries, the
+// elements of each exponent group, and the exponents' range.
+struct DeltaCensus {
+    std::uint64_t low_bits = 0;
+    std::array<std::uint64_t, 4> group_size{};
+    unsigned min_exponent = 255;
+    unsigned max_exponent = 0;
 };
 
 // The kernels. k counts elements; every output holds exactly what its comment says, so
@@ -111,14 +141,38 @@ struct Kernels {
     // g(i) = the number of cuts[0..groups-2] at or below exponents[i] (cuts increasing).
     // split_groups appends src[i] to out[g(i)], merge_groups takes dst[i] from in[g(i)];
     // both advance those pointers past what they wrote or read, keeping element order.
-    // Vector levels move 8 bytes at a time: each out[g] must have 8 writable bytes, and
-    // each in[g] 8 readable bytes, past its group's last byte.
+    // Vector levels move whole vectors: each out[g] must have kGroupSlack writable bytes,
+    // and each in[g] kGroupSlack readable bytes, past its group's last byte.
     void (*split_groups)(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
                          const std::uint8_t* src, std::size_t k,
                          std::uint8_t** out) noexcept = nullptr;
     void (*merge_groups)(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
                          const std::uint8_t** in, std::size_t k,
                          std::uint8_t* dst) noexcept = nullptr;
+
+    // Delta element passes (see DeltaFormat), for 2-byte elements (bf16, fp16) and 4-byte
+    // ones (fp32). census writes every element's base exponent to exponents[k] and adds to c
+    // (groups as for split_groups, at most 4). encode writes symbols[k] and the fields;
+    // decode reads them back and writes the elements. The caller makes sure `low` and
+    // `escapes` hold every field decode asks for.
+    void (*delta_census16)(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                           const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                           DeltaCensus& c) noexcept = nullptr;
+    void (*delta_encode16)(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                           const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                           BitFieldWriter& escapes) noexcept = nullptr;
+    void (*delta_decode16)(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                           const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                           std::uint8_t* out) noexcept = nullptr;
+    void (*delta_census32)(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                           const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                           DeltaCensus& c) noexcept = nullptr;
+    void (*delta_encode32)(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                           const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                           BitFieldWriter& escapes) noexcept = nullptr;
+    void (*delta_decode32)(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                           const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                           std::uint8_t* out) noexcept = nullptr;
 
     // Copies n bytes to memory that will not be read soon, bypassing the cache where the
     // level can.

@@ -195,3 +195,111 @@ void merge_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsig
 }
 
 }  // namespace znn::simd::scalar
+
+namespace znn::simd::scalar {
+
+namespace {
+
+template <class T>
+constexpr T magnitude_of() noexcept {
+    return static_cast<T>(static_cast<T>(~T{0}) >> 1);
+}
+
+template <class T>
+void census(const std::uint8_t* b, std::size_t k, const DeltaFormat& f, const std::uint8_t* cuts,
+            unsigned groups, std::uint8_t* exponents, DeltaCensus& c) noexcept {
+    unsigned lo = c.min_exponent, hi = c.max_exponent;
+    std::uint64_t low_bits = 0;
+    std::array<std::uint64_t, 4> group_size{};
+    for (std::size_t i = 0; i < k; ++i) {
+        const auto e = static_cast<std::uint8_t>(
+            (load_le<T>(b + i * sizeof(T)) & magnitude_of<T>()) >> f.mantissa_bits);
+        exponents[i] = e;
+        lo = std::min<unsigned>(lo, e);
+        hi = std::max<unsigned>(hi, e);
+        low_bits += f.shift[e];
+        ++group_size[group_of(e, cuts, groups)];
+    }
+    c.min_exponent = lo;
+    c.max_exponent = hi;
+    c.low_bits += low_bits;
+    for (unsigned g = 0; g < 4; ++g) c.group_size[g] += group_size[g];
+}
+
+template <class T>
+void encode(const std::uint8_t* x, const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+            std::uint8_t* symbols, BitFieldWriter& low, BitFieldWriter& escapes) noexcept {
+    constexpr unsigned w = 8 * sizeof(T);
+    constexpr T magnitude = magnitude_of<T>();
+    for (std::size_t i = 0; i < k; ++i) {
+        const T xv = load_le<T>(x + i * sizeof(T));
+        const T bv = load_le<T>(b + i * sizeof(T));
+        const auto xm = static_cast<std::int64_t>(xv & magnitude);
+        const auto bm = static_cast<std::int64_t>(bv & magnitude);
+        const std::int64_t dm = xm - bm;
+        const auto u = static_cast<std::uint64_t>(dm < 0 ? -dm : dm);
+        const unsigned r = f.shift[bm >> f.mantissa_bits];
+        std::uint64_t hi = u >> r;
+        if (hi >= kDeltaEscapeHi) {
+            escapes.put(hi, w - 1);
+            hi = kDeltaEscapeHi;
+        }
+        symbols[i] = static_cast<std::uint8_t>(4 * hi + 2 * (dm < 0) + ((xv ^ bv) >> (w - 1)));
+        low.put(u & ((std::uint64_t{1} << r) - 1), r);
+    }
+}
+
+// The sum wraps modulo 2^(W-1), as the format's arithmetic does.
+template <class T>
+void decode(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k, const DeltaFormat& f,
+            BitFieldReader& low, BitFieldReader& escapes, std::uint8_t* out) noexcept {
+    constexpr unsigned w = 8 * sizeof(T);
+    constexpr T magnitude = magnitude_of<T>();
+    for (std::size_t i = 0; i < k; ++i) {
+        const T bv = load_le<T>(b + i * sizeof(T));
+        const std::uint64_t bm = bv & magnitude;
+        const unsigned r = f.shift[bm >> f.mantissa_bits];
+        const unsigned symbol = symbols[i];
+        std::uint64_t hi = symbol >> 2;
+        if (hi == kDeltaEscapeHi) hi = escapes.get(w - 1);
+        const std::uint64_t d = (hi << r) | low.get(r);
+        const std::uint64_t value = ((symbol & 2) != 0 ? bm - d : bm + d) & magnitude;
+        const auto sign = static_cast<T>((bv ^ (T(symbol) << (w - 1))) & ~magnitude);
+        store_le<T>(out + i * sizeof(T), static_cast<T>(value | sign));
+    }
+}
+
+}  // namespace
+
+void delta_census16(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                    const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                    DeltaCensus& c) noexcept {
+    census<std::uint16_t>(b, k, f, cuts, groups, exponents, c);
+}
+void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                    const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                    BitFieldWriter& escapes) noexcept {
+    encode<std::uint16_t>(x, b, k, f, symbols, low, escapes);
+}
+void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                    const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                    std::uint8_t* out) noexcept {
+    decode<std::uint16_t>(b, symbols, k, f, low, escapes, out);
+}
+void delta_census32(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                    const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                    DeltaCensus& c) noexcept {
+    census<std::uint32_t>(b, k, f, cuts, groups, exponents, c);
+}
+void delta_encode32(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                    const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                    BitFieldWriter& escapes) noexcept {
+    encode<std::uint32_t>(x, b, k, f, symbols, low, escapes);
+}
+void delta_decode32(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                    const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                    std::uint8_t* out) noexcept {
+    decode<std::uint32_t>(b, symbols, k, f, low, escapes, out);
+}
+
+}  // namespace znn::simd::scalar

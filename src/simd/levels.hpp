@@ -39,6 +39,24 @@ void split_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsig
                   const std::uint8_t* src, std::size_t k, std::uint8_t** out) noexcept;
 void merge_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
                   const std::uint8_t** in, std::size_t k, std::uint8_t* dst) noexcept;
+void delta_census16(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                    const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                    DeltaCensus& c) noexcept;
+void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                    const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                    BitFieldWriter& escapes) noexcept;
+void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                    const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                    std::uint8_t* out) noexcept;
+void delta_census32(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                    const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                    DeltaCensus& c) noexcept;
+void delta_encode32(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                    const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                    BitFieldWriter& escapes) noexcept;
+void delta_decode32(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                    const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                    std::uint8_t* out) noexcept;
 }  // namespace scalar
 
 // SSE2, which every x86-64 CPU has.
@@ -87,5 +105,23 @@ std::size_t scan_known_bytes(const std::uint8_t* p, std::size_t begin, std::size
                              const ByteSet& known) noexcept;
 std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept;
 }  // namespace avx2
+
+// AVX-512 (F, BW, VL, VBMI, VBMI2): byte permutes, compress and expand, 16-bit variable
+// shifts.
+namespace avx512 {
+void split_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t* src, std::size_t k, std::uint8_t** out) noexcept;
+void merge_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t** in, std::size_t k, std::uint8_t* dst) noexcept;
+void delta_census16(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                    const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                    DeltaCensus& c) noexcept;
+void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                    const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                    BitFieldWriter& escapes) noexcept;
+void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                    const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                    std::uint8_t* out) noexcept;
+}  // namespace avx512
 
 }  // namespace znn::simd

@@ -1,6 +1,6 @@
-// Raw bit fields of a delta chunk (the low bits and the escapes): LSB-first, element order.
+// Raw bit fields, LSB-first, in the order written (delta chunks' low bits and escapes).
 // Both ends are branch-free: every put stores 8 bytes and every get loads 8, so the
-// writer's buffer and the reader's copy carry 8 spare bytes.
+// writer's buffer and the reader's copy carry 8 spare bytes. A field holds up to 56 bits.
 #pragma once
 
 #include <cstdint>
@@ -10,17 +10,17 @@
 #include "common/buffer.hpp"
 #include "common/bytes_io.hpp"
 
-namespace znn::delta {
+namespace znn {
 
-// Appends fields of up to 32 bits, each holding nothing above its width. The constructor
+// Appends fields of up to 56 bits, each holding nothing above its width. The constructor
 // makes room for max_bits.
-class BitWriter {
+class BitFieldWriter {
   public:
-    explicit BitWriter(Buffer& out, std::uint64_t max_bits) : out_(out) {
+    explicit BitFieldWriter(Buffer& out, std::uint64_t max_bits) : out_(out) {
         out_.resize(max_bits / 8 + 16);
         at_ = out_.data();
     }
-    // At most 7 bits are pending before, so at most 39 after: the shift stays under 64.
+    // At most 7 bits are pending before, so at most 63 after: the shift stays under 64.
     void put(std::uint64_t value, unsigned bits) noexcept {
         acc_ |= value << used_;
         used_ += bits;
@@ -44,12 +44,12 @@ class BitWriter {
     unsigned used_ = 0;
 };
 
-// Reads fields of up to 32 bits from a copy of the stream followed by 8 zero bytes (kept
+// Reads fields of up to 56 bits from a copy of the stream followed by 8 zero bytes (kept
 // in `copy`). The caller checks beforehand that the stream holds every bit it will ask
 // for.
-class BitReader {
+class BitFieldReader {
   public:
-    BitReader(std::span<const std::uint8_t> in, Buffer& copy) {
+    BitFieldReader(std::span<const std::uint8_t> in, Buffer& copy) {
         copy.resize(in.size() + 8);
         if (!in.empty()) std::memcpy(copy.data(), in.data(), in.size());
         std::memset(copy.data() + in.size(), 0, 8);
@@ -68,4 +68,4 @@ class BitReader {
     std::uint64_t pos_ = 0;
 };
 
-}  // namespace znn::delta
+}  // namespace znn

@@ -1,0 +1,251 @@
+// The AVX-512 kernels (built with -mavx512f -mavx512bw -mavx512vl -mavx512vbmi
+// -mavx512vbmi2): delta coding's exponent groups and element passes, the rest to the level
+// below. See kernels.hpp.
+#include <immintrin.h>
+
+#include <array>
+#include <bit>
+
+#include "simd/levels.hpp"
+
+namespace znn::simd::avx512 {
+
+namespace {
+
+__m512i load(const std::uint8_t* p) noexcept {
+    return _mm512_loadu_si512(p);
+}
+
+// Lanes of 64 exponents in each group: bit i of mask[g] for element i.
+struct GroupMasks {
+    std::array<__mmask64, 4> mask{};
+};
+
+GroupMasks group_masks(__m512i e, const std::uint8_t* cuts, unsigned groups) noexcept {
+    GroupMasks m;
+    __mmask64 below = ~__mmask64{0};  // lanes not yet in a group
+    for (unsigned c = 0; c + 1 < groups; ++c) {
+        const __mmask64 at_or_above =
+            _mm512_cmpge_epu8_mask(e, _mm512_set1_epi8(static_cast<char>(cuts[c])));
+        m.mask[c] = below & ~at_or_above;
+        below = at_or_above;
+    }
+    m.mask[groups - 1] = below;
+    return m;
+}
+
+// shift[e] for 64 byte lanes: the 256-entry table in four registers, two permutes of 128
+// entries and a blend on bit 7.
+struct ShiftTable {
+    __m512i t0, t1, t2, t3;
+    explicit ShiftTable(const std::uint8_t* shift) noexcept
+        : t0(load(shift)), t1(load(shift + 64)), t2(load(shift + 128)), t3(load(shift + 192)) {}
+    __m512i operator()(__m512i e) const noexcept {
+        const __m512i lo = _mm512_permutex2var_epi8(t0, e, t1);
+        const __m512i hi = _mm512_permutex2var_epi8(t2, e, t3);
+        return _mm512_mask_blend_epi8(_mm512_movepi8_mask(e), lo, hi);
+    }
+};
+
+// 32 two-byte elements: their base exponents as 16-bit lanes, and those exponents' shifts.
+struct Exponents16 {
+    __m512i magnitude;  // of the base elements
+    __m512i shift;      // r per lane
+};
+
+Exponents16 exponents16(__m512i b, __m128i mantissa_bits, const ShiftTable& table) noexcept {
+    const __m512i magnitude = _mm512_and_si512(b, _mm512_set1_epi16(0x7FFF));
+    const __m256i e = _mm512_cvtepi16_epi8(_mm512_srl_epi16(magnitude, mantissa_bits));
+    const __m512i r = table(_mm512_castsi256_si512(e));
+    return {magnitude, _mm512_cvtepu8_epi16(_mm512_castsi512_si256(r))};
+}
+
+// Field widths of 32 16-bit lanes summed by pairs (32-bit lanes) and by fours (64-bit).
+struct PairWidths {
+    __m512i even;        // per 32-bit lane: the even element's width
+    __m512i pair;        // per 32-bit lane: both elements'
+    __m512i first_pair;  // per 64-bit lane: the first pair's
+    __m512i quad;        // per 64-bit lane: all four's
+};
+
+PairWidths pair_widths(__m512i r) noexcept {
+    PairWidths w;
+    w.even = _mm512_and_si512(r, _mm512_set1_epi32(0xFFFF));
+    w.pair = _mm512_add_epi32(w.even, _mm512_srli_epi32(r, 16));
+    w.first_pair = _mm512_and_si512(w.pair, _mm512_set1_epi64(0xFFFFFFFF));
+    w.quad = _mm512_add_epi64(w.first_pair, _mm512_srli_epi64(w.pair, 32));
+    return w;
+}
+
+}  // namespace
+
+// 64 elements a step: each group's lanes compressed to the front of a register, stored
+// whole (the slack takes the rest).
+void split_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t* src, std::size_t k, std::uint8_t** out) noexcept {
+    std::size_t i = 0;
+    for (; i + 64 <= k; i += 64) {
+        const GroupMasks m = group_masks(load(exponents + i), cuts, groups);
+        const __m512i v = load(src + i);
+        for (unsigned g = 0; g < groups; ++g) {
+            _mm512_storeu_si512(out[g], _mm512_maskz_compress_epi8(m.mask[g], v));
+            out[g] += std::popcount(m.mask[g]);
+        }
+    }
+    scalar::split_groups(exponents + i, cuts, groups, src + i, k - i, out);
+}
+
+// 64 elements a step: each group's next bytes expanded into its lanes.
+void merge_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
+                  const std::uint8_t** in, std::size_t k, std::uint8_t* dst) noexcept {
+    std::size_t i = 0;
+    for (; i + 64 <= k; i += 64) {
+        const GroupMasks m = group_masks(load(exponents + i), cuts, groups);
+        __m512i v = _mm512_setzero_si512();
+        for (unsigned g = 0; g < groups; ++g) {
+            v = _mm512_mask_expand_epi8(v, m.mask[g], load(in[g]));
+            in[g] += std::popcount(m.mask[g]);
+        }
+        _mm512_storeu_si512(dst + i, v);
+    }
+    scalar::merge_groups(exponents + i, cuts, groups, in, k - i, dst + i);
+}
+
+// 64 elements a step: exponents stored, their range and shifts summed, group lanes counted.
+void delta_census16(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                    const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                    DeltaCensus& c) noexcept {
+    const ShiftTable table(f.shift);
+    const __m128i mantissa_bits = _mm_cvtsi32_si128(static_cast<int>(f.mantissa_bits));
+    const __m512i magnitude = _mm512_set1_epi16(0x7FFF);
+    __m512i lo = _mm512_set1_epi8(static_cast<char>(0xFF)), hi = _mm512_setzero_si512();
+    __m512i low_bits = _mm512_setzero_si512();
+    std::array<std::uint64_t, 4> at_or_above{};
+    std::size_t i = 0;
+    for (; i + 64 <= k; i += 64) {
+        const __m512i b0 = _mm512_and_si512(load(b + 2 * i), magnitude);
+        const __m512i b1 = _mm512_and_si512(load(b + 2 * i + 64), magnitude);
+        const __m256i e0 = _mm512_cvtepi16_epi8(_mm512_srl_epi16(b0, mantissa_bits));
+        const __m256i e1 = _mm512_cvtepi16_epi8(_mm512_srl_epi16(b1, mantissa_bits));
+        const __m512i e = _mm512_inserti64x4(_mm512_castsi256_si512(e0), e1, 1);
+        _mm512_storeu_si512(exponents + i, e);
+        lo = _mm512_min_epu8(lo, e);
+        hi = _mm512_max_epu8(hi, e);
+        low_bits = _mm512_add_epi64(low_bits, _mm512_sad_epu8(table(e), _mm512_setzero_si512()));
+        for (unsigned g = 0; g + 1 < groups; ++g)
+            at_or_above[g] += static_cast<std::uint64_t>(std::popcount(
+                _mm512_cmpge_epu8_mask(e, _mm512_set1_epi8(static_cast<char>(cuts[g])))));
+    }
+    if (i != 0) {
+        // Reduce the byte lanes: minimum and maximum over 64 bytes.
+        alignas(64) std::array<std::uint8_t, 64> lanes{};
+        _mm512_store_si512(lanes.data(), lo);
+        unsigned m = 255;
+        for (const std::uint8_t v : lanes) m = std::min<unsigned>(m, v);
+        c.min_exponent = std::min(c.min_exponent, m);
+        _mm512_store_si512(lanes.data(), hi);
+        m = 0;
+        for (const std::uint8_t v : lanes) m = std::max<unsigned>(m, v);
+        c.max_exponent = std::max(c.max_exponent, m);
+        c.low_bits += static_cast<std::uint64_t>(_mm512_reduce_add_epi64(low_bits));
+        std::uint64_t previous = i;
+        for (unsigned g = 0; g + 1 < groups; ++g) {
+            c.group_size[g] += previous - at_or_above[g];
+            previous = at_or_above[g];
+        }
+        c.group_size[groups - 1] += previous;
+    }
+    scalar::delta_census16(b + 2 * i, k - i, f, cuts, groups, exponents + i, c);
+}
+
+// 32 elements a step. A step with an escape goes to the scalar code whole, so the fields
+// stay in element order. The low fields are merged in registers by pairs, then fours
+// (at most 4 * 14 bits), and put eight at a time.
+void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                    const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                    BitFieldWriter& escapes) noexcept {
+    const ShiftTable table(f.shift);
+    const __m128i mantissa_bits = _mm_cvtsi32_si128(static_cast<int>(f.mantissa_bits));
+    const __m512i magnitude = _mm512_set1_epi16(0x7FFF);
+    const __m512i escape_hi = _mm512_set1_epi16(kDeltaEscapeHi);
+    alignas(64) std::array<std::uint64_t, 8> fields{}, widths{};
+    std::size_t i = 0;
+    for (; i + 32 <= k; i += 32) {
+        const __m512i xv = load(x + 2 * i);
+        const __m512i bv = load(b + 2 * i);
+        const Exponents16 base = exponents16(bv, mantissa_bits, table);
+        const __m512i dm = _mm512_sub_epi16(_mm512_and_si512(xv, magnitude), base.magnitude);
+        const __mmask32 neg = _mm512_cmplt_epi16_mask(dm, _mm512_setzero_si512());
+        const __m512i u = _mm512_abs_epi16(dm);
+        const __m512i hi = _mm512_srlv_epi16(u, base.shift);
+        if (_mm512_cmpge_epu16_mask(hi, escape_hi) != 0) {
+            scalar::delta_encode16(x + 2 * i, b + 2 * i, 32, f, symbols + i, low, escapes);
+            continue;
+        }
+        __m512i symbol = _mm512_or_si512(_mm512_slli_epi16(hi, 2),
+                                         _mm512_srli_epi16(_mm512_xor_si512(xv, bv), 15));
+        symbol = _mm512_mask_add_epi16(symbol, neg, symbol, _mm512_set1_epi16(2));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(symbols + i), _mm512_cvtepi16_epi8(symbol));
+
+        const __m512i field = _mm512_sub_epi16(u, _mm512_sllv_epi16(hi, base.shift));
+        const PairWidths w = pair_widths(base.shift);
+        const __m512i pair =
+            _mm512_or_si512(_mm512_and_si512(field, _mm512_set1_epi32(0xFFFF)),
+                            _mm512_sllv_epi32(_mm512_srli_epi32(field, 16), w.even));
+        const __m512i quad =
+            _mm512_or_si512(_mm512_and_si512(pair, _mm512_set1_epi64(0xFFFFFFFF)),
+                            _mm512_sllv_epi64(_mm512_srli_epi64(pair, 32), w.first_pair));
+        _mm512_store_si512(fields.data(), quad);
+        _mm512_store_si512(widths.data(), w.quad);
+        for (unsigned j = 0; j < 8; ++j) low.put(fields[j], static_cast<unsigned>(widths[j]));
+    }
+    scalar::delta_encode16(x + 2 * i, b + 2 * i, k - i, f, symbols + i, low, escapes);
+}
+
+// The encoder's steps backwards: eight reads of four fields, split by fours then pairs.
+void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                    const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                    std::uint8_t* out) noexcept {
+    const ShiftTable table(f.shift);
+    const __m128i mantissa_bits = _mm_cvtsi32_si128(static_cast<int>(f.mantissa_bits));
+    const __m512i magnitude = _mm512_set1_epi16(0x7FFF);
+    const __m512i escape_hi = _mm512_set1_epi16(kDeltaEscapeHi);
+    const __m512i one64 = _mm512_set1_epi64(1);
+    const __m512i one32 = _mm512_set1_epi32(1);
+    alignas(64) std::array<std::uint64_t, 8> fields{}, widths{};
+    std::size_t i = 0;
+    for (; i + 32 <= k; i += 32) {
+        const __m512i symbol =
+            _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(symbols + i)));
+        const __m512i hi = _mm512_srli_epi16(symbol, 2);
+        if (_mm512_cmpeq_epi16_mask(hi, escape_hi) != 0) {
+            scalar::delta_decode16(b + 2 * i, symbols + i, 32, f, low, escapes, out + 2 * i);
+            continue;
+        }
+        const __m512i bv = load(b + 2 * i);
+        const Exponents16 base = exponents16(bv, mantissa_bits, table);
+        const PairWidths w = pair_widths(base.shift);
+        _mm512_store_si512(widths.data(), w.quad);
+        for (unsigned j = 0; j < 8; ++j) fields[j] = low.get(static_cast<unsigned>(widths[j]));
+        const __m512i quad = _mm512_load_si512(fields.data());
+        const __m512i first_mask = _mm512_sub_epi64(_mm512_sllv_epi64(one64, w.first_pair), one64);
+        const __m512i pair =
+            _mm512_or_si512(_mm512_and_si512(quad, first_mask),
+                            _mm512_slli_epi64(_mm512_srlv_epi64(quad, w.first_pair), 32));
+        const __m512i even_mask = _mm512_sub_epi32(_mm512_sllv_epi32(one32, w.even), one32);
+        const __m512i field =
+            _mm512_or_si512(_mm512_and_si512(pair, even_mask),
+                            _mm512_slli_epi32(_mm512_srlv_epi32(pair, w.even), 16));
+        const __m512i d = _mm512_or_si512(_mm512_sllv_epi16(hi, base.shift), field);
+        const __mmask32 neg = _mm512_test_epi16_mask(symbol, _mm512_set1_epi16(2));
+        __m512i value =
+            _mm512_mask_sub_epi16(_mm512_add_epi16(base.magnitude, d), neg, base.magnitude, d);
+        value = _mm512_and_si512(value, magnitude);
+        const __m512i sign =
+            _mm512_andnot_si512(magnitude, _mm512_xor_si512(bv, _mm512_slli_epi16(symbol, 15)));
+        _mm512_storeu_si512(out + 2 * i, _mm512_or_si512(value, sign));
+    }
+    scalar::delta_decode16(b + 2 * i, symbols + i, k - i, f, low, escapes, out + 2 * i);
+}
+
+}  // namespace znn::simd::avx512
