@@ -4,14 +4,17 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <vector>
 
+#include "codec/chunk_plan.hpp"
 #include "codec/plane_coder.hpp"
 #include "common/bit_fields.hpp"
 #include "common/bytes_io.hpp"
 #include "delta/delta_codec.hpp"
 #include "delta/delta_format.hpp"
 #include "format/checksum.hpp"
+#include "planes/sampled_counts.hpp"
 #include "simd/kernels.hpp"
 
 namespace znn {
@@ -273,9 +276,15 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     // only when one symbol dominates, where runs may pay).
     ChunkSpec plane_spec = spec;
     plane_spec.layout = Layout::fp32;
+    // Counted from a sample where the level counts exponent planes so (the rest of the
+    // plane is only checked for symbols the sample missed).
     for (unsigned g = 0; g < groups; ++g) {
-        const CodedPlane coded = encode_plane({plane[g], group_size[g]}, plane_spec, Layout::fp32,
-                                              nullptr, 0.0, block.data() + pos);
+        const std::span<const std::uint8_t> symbols(plane[g], group_size[g]);
+        std::optional<PlaneStats> stats;
+        if (spec.policy->sampled_counts && !symbols.empty())
+            stats = PlaneStats{count_bytes_sampled(symbols), {}};
+        const CodedPlane coded = encode_plane(symbols, plane_spec, Layout::fp32,
+                                              stats ? &*stats : nullptr, 0.0, block.data() + pos);
         header.codecs[kFirstGroupPart + g] = coded.codec;
         header.sizes[kFirstGroupPart + g] = coded.size;
         pos += coded.size;
