@@ -205,25 +205,30 @@ constexpr T magnitude_of() noexcept {
     return static_cast<T>(static_cast<T>(~T{0}) >> 1);
 }
 
+// Exponents first (a loop the compiler vectorises), then a count per exponent in four
+// interleaved tables (runs of one exponent do not wait on each other's stores); the sums
+// come from the counts.
 template <class T>
 void census(const std::uint8_t* b, std::size_t k, const DeltaFormat& f, const std::uint8_t* cuts,
             unsigned groups, std::uint8_t* exponents, DeltaCensus& c) noexcept {
-    unsigned lo = c.min_exponent, hi = c.max_exponent;
-    std::uint64_t low_bits = 0;
-    std::array<std::uint64_t, 4> group_size{};
-    for (std::size_t i = 0; i < k; ++i) {
-        const auto e = static_cast<std::uint8_t>(
+    for (std::size_t i = 0; i < k; ++i)
+        exponents[i] = static_cast<std::uint8_t>(
             (load_le<T>(b + i * sizeof(T)) & magnitude_of<T>()) >> f.mantissa_bits);
-        exponents[i] = e;
-        lo = std::min<unsigned>(lo, e);
-        hi = std::max<unsigned>(hi, e);
-        low_bits += f.shift[e];
-        ++group_size[group_of(e, cuts, groups)];
+    constexpr unsigned kTables = 4;
+    std::array<std::array<std::uint32_t, 256>, kTables> counts{};
+    std::size_t i = 0;
+    for (; i + kTables <= k; i += kTables)
+        for (unsigned t = 0; t < kTables; ++t) ++counts[t][exponents[i + t]];
+    for (; i < k; ++i) ++counts[0][exponents[i]];
+    for (unsigned e = 0; e < 256; ++e) {
+        const std::uint64_t n =
+            std::uint64_t{counts[0][e]} + counts[1][e] + counts[2][e] + counts[3][e];
+        if (n == 0) continue;
+        c.min_exponent = std::min(c.min_exponent, e);
+        c.max_exponent = std::max(c.max_exponent, e);
+        c.low_bits += n * f.shift[e];
+        c.group_size[group_of(static_cast<std::uint8_t>(e), cuts, groups)] += n;
     }
-    c.min_exponent = lo;
-    c.max_exponent = hi;
-    c.low_bits += low_bits;
-    for (unsigned g = 0; g < 4; ++g) c.group_size[g] += group_size[g];
 }
 
 template <class T>
@@ -249,23 +254,38 @@ void encode(const std::uint8_t* x, const std::uint8_t* b, std::size_t k, const D
     }
 }
 
-// The sum wraps modulo 2^(W-1), as the format's arithmetic does.
+// In blocks: the distances first (the serial part: reading the fields), then the
+// elements from them (a loop without branches that the compiler vectorises). The sum
+// wraps modulo 2^(W-1), as the format's arithmetic does.
 template <class T>
 void decode(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k, const DeltaFormat& f,
             BitFieldReader& low, BitFieldReader& escapes, std::uint8_t* out) noexcept {
     constexpr unsigned w = 8 * sizeof(T);
-    constexpr T magnitude = magnitude_of<T>();
-    for (std::size_t i = 0; i < k; ++i) {
-        const T bv = load_le<T>(b + i * sizeof(T));
-        const std::uint64_t bm = bv & magnitude;
-        const unsigned r = f.shift[bm >> f.mantissa_bits];
-        const unsigned symbol = symbols[i];
-        std::uint64_t hi = symbol >> 2;
-        if (hi == kDeltaEscapeHi) hi = escapes.get(w - 1);
-        const std::uint64_t d = (hi << r) | low.get(r);
-        const std::uint64_t value = ((symbol & 2) != 0 ? bm - d : bm + d) & magnitude;
-        const auto sign = static_cast<T>((bv ^ (T(symbol) << (w - 1))) & ~magnitude);
-        store_le<T>(out + i * sizeof(T), static_cast<T>(value | sign));
+    constexpr std::uint32_t magnitude = magnitude_of<T>();
+    constexpr std::size_t kBlock = 256;
+    std::array<std::uint32_t, kBlock> distance;
+    for (std::size_t at = 0; at < k; at += kBlock) {
+        const std::size_t n = std::min(kBlock, k - at);
+        const std::uint8_t* const bb = b + at * sizeof(T);
+        const std::uint8_t* const sym = symbols + at;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t bm = load_le<T>(bb + i * sizeof(T)) & magnitude;
+            const unsigned r = f.shift[bm >> f.mantissa_bits];
+            auto hi = static_cast<std::uint32_t>(sym[i] >> 2);
+            if (hi == kDeltaEscapeHi) [[unlikely]]
+                hi = static_cast<std::uint32_t>(escapes.get(w - 1));
+            distance[i] = (hi << r) | static_cast<std::uint32_t>(low.get(r));
+        }
+        std::uint8_t* const o = out + at * sizeof(T);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t bv = load_le<T>(bb + i * sizeof(T));
+            const std::uint32_t symbol = sym[i];
+            const std::uint32_t neg = 0 - ((symbol >> 1) & 1);
+            const std::uint32_t d = (distance[i] ^ neg) - neg;
+            const std::uint32_t value = ((bv & magnitude) + d) & magnitude;
+            store_le<T>(o + i * sizeof(T),
+                        static_cast<T>(value | ((bv ^ (symbol << (w - 1))) & ~magnitude)));
+        }
     }
 }
 
