@@ -313,11 +313,8 @@ void make_delta_input(std::size_t k, std::uint64_t seed, std::vector<std::uint8_
 template <class T>
 void check_delta_width(const Kernels& level) {
     constexpr bool narrow = sizeof(T) == 2;
-    const auto census = narrow ? level.delta_census16 : level.delta_census32;
-    const auto encode = narrow ? level.delta_encode16 : level.delta_encode32;
-    const auto decode = narrow ? level.delta_decode16 : level.delta_decode32;
-    const auto ref_census = narrow ? reference().delta_census16 : reference().delta_census32;
-    const auto ref_encode = narrow ? reference().delta_encode16 : reference().delta_encode32;
+    const simd::DeltaKernels& passes = level.delta(sizeof(T));
+    const simd::DeltaKernels& want_passes = reference().delta(sizeof(T));
     constexpr unsigned w = 8 * sizeof(T);
     for (const std::size_t k : kCounts) {
         for (const unsigned mantissa_bits :
@@ -331,8 +328,8 @@ void check_delta_width(const Kernels& level) {
             for (unsigned groups = 1; groups <= 4; ++groups) {
                 simd::DeltaCensus want, got;
                 std::vector<std::uint8_t> want_e(k + 1, kCanary), got_e(k + 1, kCanary);
-                ref_census(b.data(), k, f, kCuts.data(), groups, want_e.data(), want);
-                census(b.data(), k, f, kCuts.data(), groups, got_e.data(), got);
+                want_passes.census(b.data(), k, f, kCuts.data(), groups, want_e.data(), want);
+                passes.census(b.data(), k, f, kCuts.data(), groups, got_e.data(), got);
                 CHECK(want_e == got_e);
                 CHECK(want.low_bits == got.low_bits);
                 CHECK(want.group_size == got.group_size);
@@ -345,8 +342,8 @@ void check_delta_width(const Kernels& level) {
                 we(want_esc, std::uint64_t{k} * (w - 1));
             BitFieldWriter gl(got_low, std::uint64_t{k} * (w - 2)),
                 ge(got_esc, std::uint64_t{k} * (w - 1));
-            ref_encode(x.data(), b.data(), k, f, want_sym.data(), wl, we);
-            encode(x.data(), b.data(), k, f, got_sym.data(), gl, ge);
+            want_passes.encode(x.data(), b.data(), k, f, want_sym.data(), wl, we);
+            passes.encode(x.data(), b.data(), k, f, got_sym.data(), gl, ge);
             CHECK(wl.finish() == gl.finish());
             CHECK(we.finish() == ge.finish());
             CHECK(want_sym == got_sym);
@@ -355,7 +352,7 @@ void check_delta_width(const Kernels& level) {
             Buffer low_copy, esc_copy;
             BitFieldReader low(got_low, low_copy), esc(got_esc, esc_copy);
             std::vector<std::uint8_t> out(k * sizeof(T) + kSlack, kCanary);
-            decode(b.data(), got_sym.data(), k, f, low, esc, out.data());
+            passes.decode(b.data(), got_sym.data(), k, f, low, esc, out.data());
             CHECK(std::equal(x.begin(), x.end(), out.begin()));
             CHECK(std::all_of(out.begin() + static_cast<std::ptrdiff_t>(x.size()), out.end(),
                               [](std::uint8_t v) { return v == kCanary; }));

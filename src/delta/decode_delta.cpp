@@ -74,7 +74,7 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     thread_local DecodeScratch s;
     const simd::Kernels& kernels = simd::kernels();
     constexpr unsigned w = 8 * sizeof(T);
-    constexpr bool narrow = sizeof(T) == 2;
+    const simd::DeltaKernels& passes = kernels.delta(sizeof(T));
     const ElementFormat f = element_format(header.layout);
 
     std::array<std::span<const std::uint8_t>, kMaxDeltaParts> parts;
@@ -97,8 +97,7 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     const simd::DeltaFormat format{f.mantissa_bits, t.shift.data()};
     s.exponents.resize(n);
     simd::DeltaCensus census;
-    (narrow ? kernels.delta_census16 : kernels.delta_census32)(
-        b, n, format, t.cuts.data(), t.groups, s.exponents.data(), census);
+    passes.census(b, n, format, t.cuts.data(), t.groups, s.exponents.data(), census);
     if (n != 0 && (census.min_exponent < t.first || census.max_exponent > t.last))
         corrupt("base exponent outside the table: wrong base?");
     if (parts[low_part].size() != (census.low_bits + 7) / 8) corrupt("low bits size");
@@ -131,8 +130,7 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     }
     BitFieldReader low(parts[low_part], s.low);
     BitFieldReader escape(parts[escape_part], s.escapes);
-    (narrow ? kernels.delta_decode16 : kernels.delta_decode32)(b, symbols, n, format, low, escape,
-                                                               out);
+    passes.decode(b, symbols, n, format, low, escape, out);
 }
 
 }  // namespace

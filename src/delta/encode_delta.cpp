@@ -207,15 +207,14 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     const simd::Kernels& kernels = simd::kernels();
     constexpr unsigned w = 8 * sizeof(T);
     const ElementFormat f = element_format(spec.layout);
-    constexpr bool narrow = sizeof(T) == 2;
-    const auto census = narrow ? kernels.delta_census16 : kernels.delta_census32;
-    const auto encode = narrow ? kernels.delta_encode16 : kernels.delta_encode32;
+    const simd::DeltaKernels& passes = kernels.delta(sizeof(T));
 
     // 1. The base exponents present, then shifts and groups from a sample.
     s.exponents.resize(n);
     constexpr std::array<std::uint8_t, 256> kNoShift{};
     simd::DeltaCensus present;
-    census(b, n, {f.mantissa_bits, kNoShift.data()}, nullptr, 1, s.exponents.data(), present);
+    passes.census(b, n, {f.mantissa_bits, kNoShift.data()}, nullptr, 1, s.exponents.data(),
+                  present);
     const unsigned first = present.min_exponent, last = present.max_exponent;
     const std::size_t step = std::clamp<std::size_t>(n / kMinSample, 1, kMaxStep);
     const std::array<std::uint8_t, 256> shift = choose_shifts<T>(x, b, n, step, f, first, last);
@@ -227,7 +226,7 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     s.symbols.resize(n);
     BitFieldWriter low(s.low, std::uint64_t{n} * f.max_shift());
     BitFieldWriter escapes(s.escapes, std::uint64_t{n} * (w - 1));
-    encode(x, b, n, {f.mantissa_bits, shift.data()}, s.symbols.data(), low, escapes);
+    passes.encode(x, b, n, {f.mantissa_bits, shift.data()}, s.symbols.data(), low, escapes);
     const std::size_t low_size = low.finish();
     const std::size_t escape_size = escapes.finish();
 

@@ -30,12 +30,8 @@ constexpr Kernels scalar_table() noexcept {
     k.copy_streaming = scalar::copy_streaming;
     k.split_groups = scalar::split_groups;
     k.merge_groups = scalar::merge_groups;
-    k.delta_census16 = scalar::delta_census16;
-    k.delta_encode16 = scalar::delta_encode16;
-    k.delta_decode16 = scalar::delta_decode16;
-    k.delta_census32 = scalar::delta_census32;
-    k.delta_encode32 = scalar::delta_encode32;
-    k.delta_decode32 = scalar::delta_decode32;
+    k.delta16 = {scalar::delta_census16, scalar::delta_encode16, scalar::delta_decode16};
+    k.delta32 = {scalar::delta_census32, scalar::delta_encode32, scalar::delta_decode32};
     return k;
 }
 
@@ -93,9 +89,7 @@ constexpr Kernels avx512_table() noexcept {
     k.isa = Isa::avx512;
     k.split_groups = avx512::split_groups;
     k.merge_groups = avx512::merge_groups;
-    k.delta_census16 = avx512::delta_census16;
-    k.delta_encode16 = avx512::delta_encode16;
-    k.delta_decode16 = avx512::delta_decode16;
+    k.delta16 = {avx512::delta_census16, avx512::delta_encode16, avx512::delta_decode16};
     return k;
 }
 

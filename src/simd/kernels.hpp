@@ -1,6 +1,6 @@
 // The byte-shuffling kernels behind splitting and joining planes, the sampled statistics'
-// membership scans and the chunk checksum, as one table of function pointers per
-// instruction-set level.
+// membership scans, the chunk checksum and delta coding's element passes, as one table of
+// function pointers per instruction-set level.
 //
 // Each level lives in a translation unit of its own (kernels_<level>.cpp), compiled with
 // that level's -m flags, so no other code is ever built for a CPU feature it may lack.
@@ -85,6 +85,22 @@ struct DeltaCensus {
     unsigned max_exponent = 0;
 };
 
+// Delta element passes for one element width (see DeltaFormat). census writes every
+// element's base exponent to exponents[k] and adds to c (groups as for split_groups, at
+// most 4). encode writes symbols[k] and the fields; decode reads them back and writes the
+// elements. The caller makes sure `low` and `escapes` hold every field decode asks for.
+struct DeltaKernels {
+    void (*census)(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                   const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                   DeltaCensus& c) noexcept = nullptr;
+    void (*encode)(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                   const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                   BitFieldWriter& escapes) noexcept = nullptr;
+    void (*decode)(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                   const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                   std::uint8_t* out) noexcept = nullptr;
+};
+
 // The kernels. k counts elements; every output holds exactly what its comment says, so
 // the bytes never depend on the level.
 struct Kernels {
@@ -150,29 +166,12 @@ struct Kernels {
                          const std::uint8_t** in, std::size_t k,
                          std::uint8_t* dst) noexcept = nullptr;
 
-    // Delta element passes (see DeltaFormat), for 2-byte elements (bf16, fp16) and 4-byte
-    // ones (fp32). census writes every element's base exponent to exponents[k] and adds to c
-    // (groups as for split_groups, at most 4). encode writes symbols[k] and the fields;
-    // decode reads them back and writes the elements. The caller makes sure `low` and
-    // `escapes` hold every field decode asks for.
-    void (*delta_census16)(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
-                           const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
-                           DeltaCensus& c) noexcept = nullptr;
-    void (*delta_encode16)(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
-                           const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
-                           BitFieldWriter& escapes) noexcept = nullptr;
-    void (*delta_decode16)(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
-                           const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
-                           std::uint8_t* out) noexcept = nullptr;
-    void (*delta_census32)(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
-                           const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
-                           DeltaCensus& c) noexcept = nullptr;
-    void (*delta_encode32)(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
-                           const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
-                           BitFieldWriter& escapes) noexcept = nullptr;
-    void (*delta_decode32)(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
-                           const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
-                           std::uint8_t* out) noexcept = nullptr;
+    // Delta element passes (see DeltaKernels), by element width.
+    DeltaKernels delta16;  // 2-byte elements: bf16, fp16
+    DeltaKernels delta32;  // 4-byte elements: fp32
+    const DeltaKernels& delta(std::size_t element_bytes) const noexcept {
+        return element_bytes == 2 ? delta16 : delta32;
+    }
 
     // Copies n bytes to memory that will not be read soon, bypassing the cache where the
     // level can.

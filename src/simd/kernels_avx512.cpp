@@ -3,6 +3,7 @@
 // below. See kernels.hpp.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 
