@@ -383,15 +383,20 @@ def round_to_bf16(model):
             p.copy_(p.to(torch.bfloat16).float())
 
 
-def finetune(name, cfg, base, dk, lr, pre, ft, path, meta, log, pure_bf16=False):
-    """Fine-tune the base as released in dtype dk on the other corpus; save in dk."""
-    tdtype = DTYPES[dk][0]
-    t0 = time.time()
-    torch.manual_seed(SEED + 2)
+def model_from_base(cfg, base, dk, seed):
+    """A GPT holding the base as released in dtype dk, upcast (seed: for what is not copied)."""
+    torch.manual_seed(seed)
     m = GPT(**cfg)
     with torch.no_grad():
         for n, p in m.named_parameters():
-            p.copy_(base[n].to(tdtype).float())    # the released base, upcast
+            p.copy_(base[n].to(DTYPES[dk][0]).float())
+    return m
+
+
+def finetune(name, cfg, base, dk, lr, pre, ft, path, meta, log, pure_bf16=False):
+    """Fine-tune the base as released in dtype dk on the other corpus; save in dk."""
+    t0 = time.time()
+    m = model_from_base(cfg, base, dk, SEED + 2)
     opt = make_optimizer(m, lr)
     gen = torch.Generator().manual_seed(SEED + 3)
     wu = FINETUNE_STEPS // 10
@@ -427,13 +432,8 @@ class LoRALinear(nn.Module):
 def finetune_lora(name, cfg, base, dk, lr, pre, ft, path, meta, log, rank=8, alpha=16):
     """LoRA on every attention projection (c_attn, c_proj), the rest frozen; the
     adapters are merged into the weights before saving (a "merged LoRA" fine-tune)."""
-    tdtype = DTYPES[dk][0]
     t0 = time.time()
-    torch.manual_seed(SEED + 4)
-    m = GPT(**cfg)
-    with torch.no_grad():
-        for n, p in m.named_parameters():
-            p.copy_(base[n].to(tdtype).float())
+    m = model_from_base(cfg, base, dk, SEED + 4)
     for p in m.parameters():
         p.requires_grad_(False)
     adapters = {}

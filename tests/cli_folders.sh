@@ -179,44 +179,19 @@ check "parallel folder: no temporary files left" [ -z "$(find many -name '*.znn-
 
 # --- Hugging Face cache: two revisions sharing blobs.
 hf=hub/models--org--name
-mkdir -p "$hf/blobs" "$hf/refs" "$hf/snapshots/rev1" "$hf/snapshots/rev2"
-echo rev2 >"$hf/refs/main"
 make_safetensors s1 11 120000                # shared by both revisions
 make_safetensors s2a 12 100000               # rev1 only
 make_safetensors s2b 13 100000               # rev2 only
 write_index idx.json model-00001-of-00002.safetensors model-00002-of-00002.safetensors
 cp original/config.json cfg.json
-# The name the Hub gives a blob: SHA-256 for LFS files (10 MiB or more, or a NUL byte in the
-# first 512 bytes), else the Git blob id, as `git hash-object` prints it.
-hub_name() {
-    python3 - "$1" <<'PY'
-import hashlib, sys
-data = open(sys.argv[1], "rb").read()
-if len(data) >= 10 << 20 or b"\0" in data[:512]:
-    print(hashlib.sha256(data).hexdigest())
-else:
-    print(hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest())
-PY
-}
-link() {  # link SNAPSHOT_FILE SOURCE: stores SOURCE as a blob and links it like huggingface_hub
-    local sha
-    sha=$(hub_name "$2")
-    [ -e "$hf/blobs/$sha" ] || cp "$2" "$hf/blobs/$sha"
-    ln -s "../../blobs/$sha" "$hf/snapshots/$1"
-}
+link() { hf_link "$hf" "$@"; }  # link SNAPSHOT_FILE SOURCE, in the current repo $hf
 named_by_content() {  # every blob a link under SNAPSHOTS leads to is named as the Hub would
     local f
     for f in $(find "$1" -type l); do
         [ "$(basename "$(readlink "$f")")" = "$(hub_name "$f")" ] || return 1
     done
 }
-for rev in rev1 rev2; do
-    link "$rev/model-00001-of-00002.safetensors" s1
-    link "$rev/model.safetensors.index.json" idx.json
-    link "$rev/config.json" cfg.json
-done
-link rev1/model-00002-of-00002.safetensors s2a
-link rev2/model-00002-of-00002.safetensors s2b
+hf_two_revisions "$hf"
 cp -rL "$hf/snapshots/rev1" rev1_content
 cp -rL "$hf/snapshots/rev2" rev2_content
 rev2_links() { (cd "$hf/snapshots/rev2" && for f in *; do echo "$f $(readlink "$f")"; done); }

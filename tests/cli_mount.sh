@@ -157,26 +157,12 @@ folder)
 hf)
     # --- A Hugging Face cache: two revisions sharing blobs, the first one compressed.
     hf=hub/models--org--name
-    mkdir -p "$hf/blobs" "$hf/refs" "$hf/snapshots/rev1" "$hf/snapshots/rev2"
-    echo rev2 >"$hf/refs/main"
     make_safetensors s1 11 120000
     make_safetensors s2a 12 100000
     make_safetensors s2b 13 100000
     write_index idx.json model-00001-of-00002.safetensors model-00002-of-00002.safetensors
     printf '{"model_type": "test"}\n' >cfg.json
-    link() {  # link SNAPSHOT_FILE SOURCE: stores SOURCE as a sha256 blob, links it like huggingface_hub
-        local sha
-        sha=$(sha256sum "$2" | cut -d' ' -f1)
-        [ -e "$hf/blobs/$sha" ] || cp "$2" "$hf/blobs/$sha"
-        ln -s "../../blobs/$sha" "$hf/snapshots/$1"
-    }
-    for rev in rev1 rev2; do
-        link "$rev/model-00001-of-00002.safetensors" s1
-        link "$rev/model.safetensors.index.json" idx.json
-        link "$rev/config.json" cfg.json
-    done
-    link rev1/model-00002-of-00002.safetensors s2a
-    link rev2/model-00002-of-00002.safetensors s2b
+    hf_two_revisions "$hf"
     cp -rL "$hf/snapshots/rev1" rev1_content
     cp -rL "$hf/snapshots/rev2" rev2_content
     "$ZNN" compress -q --rm "$hf/snapshots/rev1"
