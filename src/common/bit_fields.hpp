@@ -1,6 +1,7 @@
 // Raw bit fields, LSB-first, in the order written (delta chunks' low bits and escapes).
 // Both ends are branch-free: every put stores 8 bytes and every get loads 8, so the
-// writer's buffer and the reader's copy carry 8 spare bytes. A field holds up to 56 bits.
+// writer's buffer carries 8 spare bytes and the reader's copy kReaderSlack (vector code
+// loads a whole register at the read position). A field holds up to 56 bits.
 #pragma once
 
 #include <cstdint>
@@ -44,17 +45,24 @@ class BitFieldWriter {
     unsigned used_ = 0;
 };
 
-// Reads fields of up to 56 bits from a copy of the stream followed by 8 zero bytes (kept
-// in `copy`). The caller checks beforehand that the stream holds every bit it will ask
-// for.
+// Reads fields of up to 56 bits from a copy of the stream followed by kReaderSlack zero
+// bytes (kept in `copy`). The caller checks beforehand that the stream holds every bit it
+// will ask for.
 class BitFieldReader {
   public:
+    static constexpr std::size_t kReaderSlack = 64;
+
     BitFieldReader(std::span<const std::uint8_t> in, Buffer& copy) {
-        copy.resize(in.size() + 8);
+        copy.resize(in.size() + kReaderSlack);
         if (!in.empty()) std::memcpy(copy.data(), in.data(), in.size());
-        std::memset(copy.data() + in.size(), 0, 8);
+        std::memset(copy.data() + in.size(), 0, kReaderSlack);
         data_ = copy.data();
     }
+    // For vector readers: the byte holding the next bit (kReaderSlack readable bytes from
+    // it), the next bit's place in that byte, and a step over fields read there.
+    const std::uint8_t* byte() const noexcept { return data_ + (pos_ >> 3); }
+    unsigned bit() const noexcept { return static_cast<unsigned>(pos_ & 7); }
+    void skip(std::uint64_t bits) noexcept { pos_ += bits; }
     // mask: the low `bits` bits set.
     std::uint64_t get(unsigned bits, std::uint64_t mask) noexcept {
         const std::uint64_t v = load_le<std::uint64_t>(data_ + (pos_ >> 3)) >> (pos_ & 7);

@@ -203,7 +203,10 @@ void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
     scalar::delta_encode16(x + 2 * i, b + 2 * i, k - i, f, symbols + i, low, escapes);
 }
 
-// The encoder's steps backwards: eight reads of four fields, split by fours then pairs.
+// The encoder's steps backwards. Each step's eight fields of four (at most 8 * 56 bits,
+// plus up to 7 bits before the first) lie in the 64 bytes from the reader's byte: their
+// bit offsets are a prefix sum of the widths, and one byte permute brings each field's
+// eight bytes into its lane, so no field waits for the one before.
 void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
                     const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
                     std::uint8_t* out) noexcept {
@@ -213,7 +216,12 @@ void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::siz
     const __m512i escape_hi = _mm512_set1_epi16(kDeltaEscapeHi);
     const __m512i one64 = _mm512_set1_epi64(1);
     const __m512i one32 = _mm512_set1_epi32(1);
-    alignas(64) std::array<std::uint64_t, 8> fields{}, widths{};
+    const __m512i zero = _mm512_setzero_si512();
+    // Byte j of lane q takes the lane's first byte plus j.
+    const __m512i byte_in_lane = _mm512_set1_epi64(0x0706050403020100);
+    const __m512i first_byte_of_lane = _mm512_set_epi64(
+        0x3838383838383838, 0x3030303030303030, 0x2828282828282828, 0x2020202020202020,
+        0x1818181818181818, 0x1010101010101010, 0x0808080808080808, 0x0000000000000000);
     std::size_t i = 0;
     for (; i + 32 <= k; i += 32) {
         const __m512i symbol =
@@ -226,9 +234,22 @@ void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::siz
         const __m512i bv = load(b + 2 * i);
         const Exponents16 base = exponents16(bv, mantissa_bits, table);
         const PairWidths w = pair_widths(base.shift);
-        _mm512_store_si512(widths.data(), w.quad);
-        for (unsigned j = 0; j < 8; ++j) fields[j] = low.get(static_cast<unsigned>(widths[j]));
-        const __m512i quad = _mm512_load_si512(fields.data());
+
+        // Inclusive prefix sum of the eight widths, then each field's bit offset.
+        __m512i end = _mm512_add_epi64(w.quad, _mm512_alignr_epi64(w.quad, zero, 7));
+        end = _mm512_add_epi64(end, _mm512_alignr_epi64(end, zero, 6));
+        end = _mm512_add_epi64(end, _mm512_alignr_epi64(end, zero, 4));
+        const __m512i start =
+            _mm512_add_epi64(_mm512_sub_epi64(end, w.quad), _mm512_set1_epi64(low.bit()));
+        const __m512i index = _mm512_add_epi8(
+            _mm512_permutexvar_epi8(first_byte_of_lane, _mm512_srli_epi64(start, 3)), byte_in_lane);
+        const __m512i bytes = _mm512_permutexvar_epi8(index, load(low.byte()));
+        const __m512i field_mask = _mm512_sub_epi64(_mm512_sllv_epi64(one64, w.quad), one64);
+        const __m512i quad = _mm512_and_si512(
+            _mm512_srlv_epi64(bytes, _mm512_and_si512(start, _mm512_set1_epi64(7))), field_mask);
+        low.skip(
+            static_cast<std::uint64_t>(_mm_extract_epi64(_mm512_extracti32x4_epi32(end, 3), 1)));
+
         const __m512i first_mask = _mm512_sub_epi64(_mm512_sllv_epi64(one64, w.first_pair), one64);
         const __m512i pair =
             _mm512_or_si512(_mm512_and_si512(quad, first_mask),
