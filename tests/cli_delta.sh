@@ -33,6 +33,13 @@ check "round trip" cmp out ft.safetensors
 check "-T1 and -T3 give the same bytes" bash -c \
     "cmp <('$ZNN' compress -q -T1 --base base.safetensors -c ft.safetensors) \
          <('$ZNN' compress -q -T3 --base base.safetensors -c ft.safetensors)"
+# A file gets its base checksums filled in after the chunks (the base read once), a pipe
+# before them: the same bytes either way.
+check "a pipe and a file get the same bytes" bash -c \
+    "'$ZNN' compress -q --base base.safetensors -c ft.safetensors | cmp - ft.safetensors.znn"
+check "stdout redirected to a file too" bash -c \
+    "'$ZNN' compress -q --base base.safetensors -c ft.safetensors > redirected.znn && \
+     cmp redirected.znn ft.safetensors.znn"
 check "stdin to stdout" bash -c \
     "'$ZNN' compress -q --base base.safetensors < ft.safetensors | \
      '$ZNN' decompress -q --base base.safetensors | cmp - ft.safetensors"

@@ -9,7 +9,9 @@
 #include <random>
 #include <string>
 
+#include "base/base_hasher.hpp"
 #include "common/bit_fields.hpp"
+#include "format/checksum.hpp"
 #include "znn/base.hpp"
 #include "znn/errors.hpp"
 #include "znn/inspect.hpp"
@@ -272,6 +274,98 @@ TEST_CASE("delta: without a base, or with a wrong one, decompression fails namin
     extra.push_back({"extra.weight", "BF16", {4}, {1, 2, 3, 4}});
     const auto more = znn::BaseModel::open(dir.write("more.safetensors", make_file(extra)));
     CHECK(decompress_with(packed, more.get()) == raw);
+}
+
+// Without the check first, the base is read once: a wrong one fails all the same, naming
+// the tensor, whether a delta chunk reads it or only the end-of-frame check does.
+TEST_CASE("delta: a base checked as it is read fails the same way when wrong") {
+    TempDir dir;
+    auto tensors = base_tensors("BF16");
+    const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
+    auto ft = fine_tune(tensors);
+    std::mt19937 rng(9);
+    std::normal_distribution<float> normal(0.0f, 0.02f);
+    for (float& v : ft[4].values) v = normal(rng);  // coded plain: no chunk reads its base
+    const Bytes raw = make_file(ft);
+    const Bytes packed = compress_with(raw, base.get());
+    const auto later = [&](const znn::BaseModel* b) {
+        znn::DecompressOptions o;
+        o.base = b;
+        o.threads = 2;
+        o.check_base_first = false;
+        Bytes out;
+        try {
+            out = znn::decompress_buffer(packed, o);
+        } catch (const znn::BaseError& e) {
+            return std::string(e.what());
+        }
+        return std::string(out == raw ? "right bytes" : "wrong bytes");
+    };
+    CHECK(later(base.get()) == "right bytes");
+
+    auto changed = tensors;
+    changed[2].values[5] += 0.5f;  // read by a delta chunk
+    const auto wrong = znn::BaseModel::open(dir.write("wrong.safetensors", make_file(changed)));
+    CHECK_THAT(later(wrong.get()), Catch::Contains("tensor layer999.weight"));
+
+    changed = tensors;
+    changed[4].values[70000] += 0.5f;  // read only by the check at the frame's end
+    const auto unread = znn::BaseModel::open(dir.write("unread.safetensors", make_file(changed)));
+    CHECK_THAT(later(unread.get()), Catch::Contains("tensor layer70001.weight"));
+    CHECK_THAT(error_of(packed, unread.get()), Catch::Contains("tensor layer70001.weight"));
+}
+
+// An output that cannot go back: the dependency's checksums are computed first.
+class ForwardOnly final : public znn::OutputStream {
+  public:
+    void write(std::span<const std::uint8_t> data) override {
+        bytes.insert(bytes.end(), data.begin(), data.end());
+    }
+    Bytes bytes;
+};
+
+TEST_CASE("delta: the file is the same whether its output can go back or not") {
+    TempDir dir;
+    const auto tensors = base_tensors("F16");
+    const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
+    const Bytes raw = make_file(fine_tune(tensors));
+    znn::CompressOptions o;
+    o.base = base.get();
+    o.chunk_size = 4096;
+    znn::SpanInput in(raw);
+    ForwardOnly forward;
+    znn::compress(in, forward, o);
+    CHECK(forward.bytes == znn::compress_buffer(raw, o));
+    CHECK(inspect(forward.bytes).base_tensors == 5);
+}
+
+TEST_CASE("delta: the base hasher gives each tensor's XXH3-64 however it is read") {
+    TempDir dir;
+    const auto tensors = base_tensors("F32");
+    const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
+    std::vector<const znn::BaseTensor*> order;
+    std::vector<std::uint64_t> expected;
+    for (const char* name : {"layer70001.weight", "layer999.weight", "layer20000.weight"}) {
+        const znn::BaseTensor* t = base->find(name);
+        REQUIRE(t != nullptr);
+        order.push_back(t);
+        Bytes bytes(t->size);
+        base->read(*t, 0, bytes);
+        expected.push_back(znn::checksum_bytes(bytes));
+    }
+    znn::BaseHasher hasher(*base, order);
+    Bytes piece(1000);
+    hasher.read(0, 0, piece);                   // in order,
+    hasher.read(0, 5000, piece);                // over a gap,
+    hasher.read(0, 4000, piece);                // back over hashed bytes,
+    hasher.read(1, 100, piece);                 // on to another tensor (the first is completed),
+    hasher.read(0, 280000, {piece.data(), 4});  // and back to the first's tail
+    // the third never read
+    CHECK(hasher.finish() == expected);
+    Bytes check(1000);
+    base->read(*order[0], 5000, check);
+    hasher.read(0, 5000, piece);
+    CHECK(piece == check);  // and the bytes read are the tensor's
 }
 
 TEST_CASE("delta: renamed tensors and changed dtypes or shapes are coded without the base") {

@@ -8,8 +8,9 @@
 //                 calls, so it must not use or move a shared file position.
 //                 Bytes lent by borrow() are read by workers until compress() or
 //                 decompress() returns.
-//   OutputStream  write(), commit(): one call at a time and in output order, from the writer
-//                 thread or, before the first chunk and after the last, the calling thread.
+//   OutputStream  write(), commit(), rewrite(): one call at a time and in output order, from
+//                 the writer thread or, before the first chunk and after the last, the
+//                 calling thread.
 //                 reserve(): the reader, concurrently with write() and commit(); workers fill
 //                 the reserved bytes (each chunk its own range) before that chunk's commit().
 // A stream is used by one compress() or decompress() call at a time.
@@ -60,6 +61,12 @@ class OutputStream {
     // they must not share unguarded state (SpanOutput keeps a count for each).
     virtual std::uint8_t* reserve(std::size_t) noexcept { return nullptr; }
     virtual void commit(std::size_t) {}
+    // Outputs that can go back (a regular file, memory) let compress() fill in a frame's
+    // dependency checksums after its chunks, so that the base is read once. rewrite()
+    // overwrites data.size() bytes written earlier, starting `back` bytes before the end
+    // of what was written. Throws IoError.
+    virtual bool can_rewrite() const noexcept { return false; }
+    virtual void rewrite(std::uint64_t /*back*/, std::span<const std::uint8_t> /*data*/) {}
 };
 
 // Reads a file descriptor (a file, a pipe, stdin). Does not own the descriptor. With
@@ -81,15 +88,19 @@ class FdInput final : public InputStream {
     std::uint64_t size_ = 0;      // bytes from start_ to the end of the file
 };
 
-// Writes a file descriptor. Does not own the descriptor.
+// Writes a file descriptor. Does not own the descriptor. A regular file not opened for
+// appending can rewrite.
 class FdOutput final : public OutputStream {
   public:
-    FdOutput(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+    FdOutput(int fd, std::string name);
     void write(std::span<const std::uint8_t> data) override;
+    bool can_rewrite() const noexcept override { return seekable_; }
+    void rewrite(std::uint64_t back, std::span<const std::uint8_t> data) override;
 
   private:
     int fd_;
     std::string name_;
+    bool seekable_ = false;
 };
 
 // Reads a buffer the caller keeps alive.
@@ -109,6 +120,8 @@ class VectorOutput final : public OutputStream {
     void write(std::span<const std::uint8_t> data) override {
         bytes.insert(bytes.end(), data.begin(), data.end());
     }
+    bool can_rewrite() const noexcept override { return true; }
+    void rewrite(std::uint64_t back, std::span<const std::uint8_t> data) override;
     std::vector<std::uint8_t> bytes;
 };
 

@@ -69,6 +69,11 @@ struct DecompressOptions {
     // The base the input was compressed against, if it was. Not owned. Without it, or with
     // another base, a frame that needs one fails (BaseError) before any of its chunks.
     const BaseModel* base = nullptr;
+    // false: a frame's base tensors are checked as its chunks read them (names and sizes
+    // first, each tensor's XXH3-64 by the frame's end), so the base is read once, not
+    // twice. A wrong base then fails after some chunks were written: only for outputs
+    // that are thrown away on error (a temporary file renamed at the end, a test).
+    bool check_base_first = true;
 };
 
 struct Stats {

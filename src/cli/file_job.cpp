@@ -38,8 +38,9 @@ bool ends_with(const std::string& s, std::string_view suffix) {
            s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& options,
-                Progress& progress) {
+// discardable: the output is thrown away if the run fails (a temporary file, or `test`).
+Stats run_codec(Mode mode, InputStream& in, OutputStream& out, bool discardable,
+                const Options& options, Progress& progress) {
     auto report = [&](std::uint64_t done) { progress.update(done); };
     if (mode == Mode::compress) {
         CompressOptions c;
@@ -57,6 +58,7 @@ Stats run_codec(Mode mode, InputStream& in, OutputStream& out, const Options& op
     d.base = options.base_model.get();
     d.progress = report;  // compressed bytes read, against the .znn file's size
     d.overlap_output = mode == Mode::decompress;  // `test` writes nothing
+    d.check_base_first = !discardable;            // else the base is read once, not twice
     return decompress(in, out, d);
 }
 
@@ -76,6 +78,7 @@ void verify_compressed(AtomicFile& file, const Stats& written, const std::string
     DecompressOptions d;
     d.threads = options.threads;
     d.base = options.base_model.get();  // the round trip goes through the base as well
+    d.check_base_first = false;
     const Stats read = decompress(input, sink, d);
     if (read.raw_bytes != written.raw_bytes)
         throw FormatError("verification failed: size differs", target);
@@ -124,6 +127,7 @@ bool decodes_to(int znn_fd, const std::string& znn_name, int raw_fd, std::uint64
         DecompressOptions d;
         d.threads = options.threads;
         d.base = options.base_model.get();
+        d.check_base_first = false;
         decompress(in, compare, d);
         return compare.at_end();
     } catch (const Error&) {
@@ -225,7 +229,8 @@ bool process_stream(const Options& options) {
         OutputStream& out = (mode == Mode::test) ? static_cast<OutputStream&>(null_out) : fd_out;
         Progress progress("stdin", 0);
         const auto start = std::chrono::steady_clock::now();
-        const Stats stats = run_codec(mode, in, out, options, progress);
+        const Stats stats = run_codec(mode, in, out, mode == Mode::test || target.file.has_value(),
+                                      options, progress);
         if (target.file) target.file->commit(target.replace, false);
         report_done("stdin", target.name, stats, start, options);
         return true;
@@ -265,7 +270,8 @@ bool process_file(const FileJob& job, const Options& options) {
         const auto start = std::chrono::steady_clock::now();
         Stats stats;
         try {
-            stats = run_codec(mode, input_stream, out, options, progress);
+            stats = run_codec(mode, input_stream, out,
+                              mode == Mode::test || output.file.has_value(), options, progress);
         } catch (Error& e) {
             // A file cut short while being read fails in the codec: say why.
             if (in.changed_since_open()) throw IoError("changed while being read", input);

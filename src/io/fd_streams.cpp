@@ -1,4 +1,5 @@
 // The file-descriptor streams.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +61,34 @@ void read_fd_at(int fd, std::uint64_t offset, std::span<std::uint8_t> out,
         if (n == 0) throw IoError("file shrank while being read", name);
         done += static_cast<std::size_t>(n);
     }
+}
+
+FdOutput::FdOutput(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
+    struct stat st {};
+    const int flags = ::fcntl(fd_, F_GETFL);
+    seekable_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && flags >= 0 &&
+                (flags & O_APPEND) == 0 && ::lseek(fd_, 0, SEEK_CUR) >= 0;
+}
+
+void FdOutput::rewrite(std::uint64_t back, std::span<const std::uint8_t> data) {
+    const off_t end = ::lseek(fd_, 0, SEEK_CUR);
+    if (end < 0 || static_cast<std::uint64_t>(end) < back || data.size() > back)
+        throw IoError("cannot rewrite output", name_);
+    auto at = static_cast<off_t>(static_cast<std::uint64_t>(end) - back);
+    while (!data.empty()) {
+        const ssize_t n = ::pwrite(fd_, data.data(), data.size(), at);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw IoError(std::string("write failed: ") + std::strerror(errno), name_);
+        }
+        data = data.subspan(static_cast<std::size_t>(n));
+        at += n;
+    }
+}
+
+void VectorOutput::rewrite(std::uint64_t back, std::span<const std::uint8_t> data) {
+    if (back > bytes.size() || data.size() > back) throw IoError("cannot rewrite output");
+    std::copy(data.begin(), data.end(), bytes.end() - static_cast<std::ptrdiff_t>(back));
 }
 
 void FdOutput::write(std::span<const std::uint8_t> data) {

@@ -60,12 +60,13 @@ ChunkSpec spec_for_choice(DtypeChoice choice, const CodecPolicy& policy) {
 
 }  // namespace
 
-ChunkReader::ChunkReader(InputStream& in, const CompressOptions& options)
+ChunkReader::ChunkReader(InputStream& in, const CompressOptions& options, bool hash_base_later)
     : in_(in),
       chunk_size_(options.chunk_size),
       dtype_(options.dtype),
       policy_(codec_policy(options.level)),
       base_(options.base),
+      hash_base_later_(hash_base_later),
       rest_spec_(spec_for_choice(options.dtype, policy_)) {
     if (chunk_size_ != kAutoChunkSize &&
         (chunk_size_ < kMinChunkSize || chunk_size_ > kMaxChunkSize || chunk_size_ % 8 != 0))
@@ -104,7 +105,8 @@ void ChunkReader::match_base(std::span<const std::uint8_t> json,
             continue;
         delta_at.emplace(t.begin, static_cast<std::uint32_t>(base_tensors_.size()));
         base_tensors_.push_back(b);
-        dependency_.tensors.push_back({b->name, b->size, base_->checksum(*b)});
+        dependency_.tensors.push_back(
+            {b->name, b->size, hash_base_later_ ? 0 : base_->checksum(*b)});
     }
 }
 
@@ -129,6 +131,8 @@ void ChunkReader::plan() {
                     if (auto regions = plan_safetensors(json, &delta_at)) {
                         regions_.assign(regions->begin(), regions->end());
                         if (chunk_size_ == kAutoChunkSize) chunk_size_ = policy_.tensor_chunk_size;
+                        if (hash_base_later_ && !base_tensors_.empty())
+                            hasher_ = std::make_unique<BaseHasher>(*base_, base_tensors_);
                         return;
                     }
                     dependency_.tensors.clear();
@@ -185,6 +189,14 @@ bool ChunkReader::next(ChunkTask& task) {
     }
     position_ += got;
     task.spec = spec;
+    if (spec.base_tensor >= 0 && got > 0) {
+        const auto index = static_cast<std::size_t>(spec.base_tensor);
+        task.base.resize(got);
+        if (hasher_)
+            hasher_->read(index, spec.base_offset, task.base);
+        else
+            base_->read(*base_tensors_[index], spec.base_offset, task.base);
+    }
     if (in_region) {
         regions_.front().size -= got;
         regions_.front().base_offset += got;
@@ -192,6 +204,15 @@ bool ChunkReader::next(ChunkTask& task) {
         if (got < want) regions_.clear();
     }
     return got > 0;
+}
+
+const Dependency& ChunkReader::finish_dependency() {
+    if (hasher_) {
+        const std::vector<std::uint64_t> sums = hasher_->finish();
+        for (std::size_t i = 0; i < sums.size(); ++i) dependency_.tensors[i].checksum = sums[i];
+        hasher_.reset();
+    }
+    return dependency_;
 }
 
 void ChunkReader::fetch(ChunkTask& task) {

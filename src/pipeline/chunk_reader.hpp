@@ -4,6 +4,7 @@
 #include <deque>
 #include <vector>
 
+#include "base/base_hasher.hpp"
 #include "codec/codec.hpp"
 #include "common/buffer.hpp"
 #include "format/dependency.hpp"
@@ -19,20 +20,28 @@ struct ChunkTask {
     ChunkSpec spec;
     std::uint64_t fetch_offset = 0;  // with fetch_size: still to be read, by fetch()
     std::size_t fetch_size = 0;
+    Buffer base;  // with spec.base_tensor: the same bytes of the base tensor
 };
 
 class ChunkReader {
   public:
-    ChunkReader(InputStream& in, const CompressOptions& options);
+    // hash_base_later: the matched base tensors are hashed from the bytes next() reads for
+    // the chunks (finish_dependency() gives the checksums), not read whole beforehand.
+    ChunkReader(InputStream& in, const CompressOptions& options, bool hash_base_later = false);
     // Reads the input's header, if any, and with a base matches its tensors (reading and
-    // hashing each matched base tensor). next() does it when not called first. Throws IoError.
+    // hashing each matched base tensor, unless hashed later). next() does it when not called
+    // first. Throws IoError.
     void plan();
-    // With a base: what the frame depends on (empty tensors: nothing matched).
+    // With a base: what the frame depends on (empty tensors: nothing matched). When the
+    // base is hashed later, its checksums are 0 until finish_dependency().
     const Dependency& dependency() const noexcept { return dependency_; }
+    // After the last chunk: the dependency with every checksum. Throws IoError.
+    const Dependency& finish_dependency();
     // The base tensor of each dependency entry.
     const std::vector<const BaseTensor*>& base_tensors() const noexcept { return base_tensors_; }
     // Fills task with the next chunk; false at the end of the input. Throws IoError.
     // From a positional input the bytes are not read yet: fetch() does that, on a worker.
+    // A chunk of a matched tensor comes with its base bytes, read here in chunk order.
     bool next(ChunkTask& task);
     // Reads a task's bytes if next() left them to the worker. Thread-safe. Throws IoError.
     void fetch(ChunkTask& task);
@@ -47,6 +56,8 @@ class ChunkReader {
     DtypeChoice dtype_;
     const CodecPolicy& policy_;
     const BaseModel* base_;
+    bool hash_base_later_;
+    std::unique_ptr<BaseHasher> hasher_;
     Dependency dependency_;
     std::vector<const BaseTensor*> base_tensors_;
     bool planned_ = false;

@@ -18,26 +18,23 @@ namespace {
 std::size_t chunk_cost(const ChunkTask& task) {
     const std::size_t raw = task.fetch_size != 0 ? task.fetch_size : task.raw.size();
     const bool copied = task.fetch_size != 0 || task.raw.data() == task.storage.data();
-    return (copied ? raw : 0) + raw;
+    return (copied ? raw : 0) + raw + (task.spec.base_tensor >= 0 ? task.base.size() : 0);
 }
 
-// A chunk of a tensor matched in the base: the same bytes of the base tensor, then the
-// delta coder (which falls back to plain coding where that is smaller).
-std::uint64_t encode_against_base(const ChunkTask& task, const ChunkReader& reader,
-                                  const BaseModel& base, Buffer& block) {
-    thread_local Buffer base_bytes;
-    base_bytes.resize(task.raw.size());
-    const BaseTensor& tensor =
-        *reader.base_tensors()[static_cast<std::size_t>(task.spec.base_tensor)];
-    base.read(tensor, task.spec.base_offset, base_bytes);
+// A chunk of a tensor matched in the base, against the same bytes of the base tensor (the
+// delta coder falls back to plain coding where that is smaller).
+std::uint64_t encode_against_base(const ChunkTask& task, Buffer& block) {
     const DeltaRef ref{static_cast<std::uint32_t>(task.spec.base_tensor), task.spec.base_offset};
-    return encode_delta_chunk(task.raw, base_bytes, task.spec, ref, block);
+    return encode_delta_chunk(task.raw, task.base, task.spec, ref, block);
 }
 
 }  // namespace
 
 Stats compress(InputStream& in, OutputStream& out, const CompressOptions& options) {
-    ChunkReader reader(in, options);
+    // Where the output can go back, the dependency's checksums are filled in after the
+    // chunks, from the base bytes they read: the base is read once, not twice.
+    const bool hash_base_later = out.can_rewrite();
+    ChunkReader reader(in, options, hash_base_later);
     reader.plan();
     FrameWriter writer(out, options.progress, &reader.dependency());
     OrderedPipeline<ChunkTask, EncodedChunk> pipeline(
@@ -46,12 +43,13 @@ Stats compress(InputStream& in, OutputStream& out, const CompressOptions& option
                  [&](ChunkTask& task, EncodedChunk& chunk) {
                      reader.fetch(task);
                      chunk.raw_size = task.raw.size();
-                     chunk.checksum =
-                         task.spec.base_tensor >= 0
-                             ? encode_against_base(task, reader, *options.base, chunk.block)
-                             : encode_chunk(task.raw, task.spec, chunk.block);
+                     chunk.checksum = task.spec.base_tensor >= 0
+                                          ? encode_against_base(task, chunk.block)
+                                          : encode_chunk(task.raw, task.spec, chunk.block);
                  },
                  [&](const EncodedChunk& chunk) { writer.write(chunk); });
+    if (hash_base_later && !reader.dependency().tensors.empty())
+        writer.rewrite_dependency(reader.finish_dependency());
     return writer.finish();
 }
 

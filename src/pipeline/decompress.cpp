@@ -2,11 +2,13 @@
 // wired together by OrderedPipeline (see ordered_pipeline.hpp).
 #include "codec/codec.hpp"
 #include "delta/delta_codec.hpp"
+#include "pipeline/base_match.hpp"
 #include "pipeline/content_writer.hpp"
 #include "pipeline/frame_reader.hpp"
 #include "pipeline/ordered_pipeline.hpp"
 #include "pipeline/threads.hpp"
 #include "znn/base.hpp"
+#include "znn/errors.hpp"
 #include "znn/znn.hpp"
 
 namespace znn {
@@ -17,7 +19,7 @@ namespace {
 // buffer, and its decoded bytes, unless decoded straight into the output.
 std::size_t chunk_cost(const DecodeTask& task) {
     const bool copied = !task.payload.empty() && task.payload.data() == task.storage.data();
-    return (copied ? task.payload.size() : 0) +
+    return (copied ? task.payload.size() : 0) + (task.header.delta ? task.base.size() : 0) +
            (task.direct_out != nullptr ? 0 : static_cast<std::size_t>(task.header.raw_size));
 }
 
@@ -26,10 +28,14 @@ void decode_to(const DecodeTask& task, const BaseModel* base, std::span<std::uin
         decode_payload(task.payload, task.header, out);
         return;
     }
-    thread_local Buffer base_bytes;
-    base_bytes.resize(out.size());
-    base->read(*task.base_tensor, task.header.base_offset, base_bytes);
-    decode_delta_payload(task.payload, task.header, base_bytes, out);
+    try {
+        decode_delta_payload(task.payload, task.header, task.base, out);
+    } catch (const FormatError&) {
+        // A wrong base shows first as a chunk that fails its checksum: say which tensor.
+        if (task.unchecked_base)
+            check_base_tensor(*task.unchecked_base, task.header.base_tensor, *base);
+        throw;
+    }
 }
 
 void decode_task(const DecodeTask& task, const BaseModel* base, DecodedChunk& chunk) {
@@ -49,7 +55,7 @@ void decode_task(const DecodeTask& task, const BaseModel* base, DecodedChunk& ch
 }  // namespace
 
 Stats decompress(InputStream& in, OutputStream& out, const DecompressOptions& options) {
-    FrameReader reader(in, options.base);
+    FrameReader reader(in, options.base, options.check_base_first);
     ContentWriter writer(out, options.progress);
     OrderedPipeline<DecodeTask, DecodedChunk> pipeline(
         {resolve_threads(options.threads), options.overlap_output});

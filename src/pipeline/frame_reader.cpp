@@ -18,8 +18,11 @@ constexpr std::size_t kReadAhead = std::size_t{256} << 10;
 
 }  // namespace
 
-FrameReader::FrameReader(InputStream& in, const BaseModel* base)
-    : in_(in), base_(base), read_ahead_(!in.borrow(0).has_value()) {
+FrameReader::FrameReader(InputStream& in, const BaseModel* base, bool check_base_first)
+    : in_(in),
+      base_(base),
+      check_base_first_(check_base_first),
+      read_ahead_(!in.borrow(0).has_value()) {
     if (read_ahead_) ahead_.resize(kReadAhead);
 }
 
@@ -67,6 +70,8 @@ bool FrameReader::start_frame() {
     in_frame_ = true;
     frame_start_ = bytes_read_ - header.size();
     base_tensors_.clear();
+    unchecked_.reset();
+    hasher_.reset();
     if ((flags & kFrameNeedsBase) != 0) read_dependency();
     seen_.clear();
     content_size_ = 0;
@@ -74,13 +79,19 @@ bool FrameReader::start_frame() {
     return true;
 }
 
-// The dependency block, checked against the base before any chunk of the frame is read.
+// The dependency block, checked against the base before any chunk of the frame is read:
+// wholly, or names and sizes only when the checksums wait for the frame's end.
 void FrameReader::read_dependency() {
     std::array<std::uint8_t, kDependencyPrefixSize> prefix{};
     read_exact(prefix.data(), prefix.size());
     Buffer body(parse_dependency_prefix(prefix));
     read_exact(body.data(), body.size());
-    base_tensors_ = match_dependency(parse_dependency_body(body), base_);
+    auto dependency = std::make_shared<const Dependency>(parse_dependency_body(body));
+    base_tensors_ = match_dependency(*dependency, base_, check_base_first_);
+    if (!check_base_first_) {
+        unchecked_ = std::move(dependency);
+        hasher_ = std::make_unique<BaseHasher>(*base_, base_tensors_);
+    }
 }
 
 // Reads the seek block and checks it and the footer against the chunks that were read.
@@ -105,6 +116,7 @@ void FrameReader::finish_frame() {
         throw FormatError("corrupt footer (frame size)");
     if (footer.content_checksum != content_checksum_->digest())
         throw FormatError("content checksum mismatch: chunks missing, reordered or corrupt");
+    if (hasher_) check_base_checksums(*unchecked_, *base_, hasher_->finish());
     in_frame_ = false;
     ++frames_;
 }
@@ -143,6 +155,7 @@ bool FrameReader::next(DecodeTask& task) {
             task.payload = {b.data(), payload_size};
         }
         task.base_tensor = nullptr;
+        task.unchecked_base.reset();
         if (header.delta) {
             if (header.base_tensor >= base_tensors_.size())
                 throw FormatError("corrupt delta chunk (base tensor index)");
@@ -150,6 +163,14 @@ bool FrameReader::next(DecodeTask& task) {
             if (header.base_offset > task.base_tensor->size ||
                 header.raw_size > task.base_tensor->size - header.base_offset)
                 throw FormatError("corrupt delta chunk (outside its base tensor)");
+            // Read here, in chunk order, so that the hasher sees each tensor's bytes once.
+            task.base.resize(static_cast<std::size_t>(header.raw_size));
+            if (hasher_) {
+                hasher_->read(header.base_tensor, header.base_offset, task.base);
+                task.unchecked_base = unchecked_;
+            } else {
+                base_->read(*task.base_tensor, header.base_offset, task.base);
+            }
         }
         seen_.push_back({block_size, header.raw_size});
         content_size_ += header.raw_size;

@@ -6,9 +6,11 @@
 #include <memory>
 #include <vector>
 
+#include "base/base_hasher.hpp"
 #include "common/buffer.hpp"
 #include "format/checksum.hpp"
 #include "format/chunk_header.hpp"
+#include "format/dependency.hpp"
 #include "format/frame.hpp"
 #include "znn/base.hpp"
 #include "znn/stream.hpp"
@@ -22,12 +24,19 @@ struct DecodeTask {
     std::uint8_t* direct_out = nullptr;       // where to decode to, when the output allows it
     std::uint64_t input_end = 0;              // compressed bytes read up to the end of this chunk
     const BaseTensor* base_tensor = nullptr;  // a delta chunk's base tensor
+    Buffer base;                              // a delta chunk's base bytes
+    // Set when the frame's base tensors are checked only as they are read (see
+    // FrameReader): a delta chunk that fails its checksum then checks its base tensor.
+    std::shared_ptr<const Dependency> unchecked_base;
 };
 
 class FrameReader {
   public:
     // base: the base model delta frames are checked against and decoded with, or null.
-    FrameReader(InputStream& in, const BaseModel* base);
+    // check_base_first: a frame's base tensors are all read and checked before its first
+    // chunk. Otherwise they are hashed from the bytes the delta chunks read (each base
+    // tensor is read once, not twice) and checked at the frame's end.
+    FrameReader(InputStream& in, const BaseModel* base, bool check_base_first = true);
     // Fills task with the next chunk block; false after the last frame. Throws FormatError
     // on a corrupt or truncated stream, IoError.
     bool next(DecodeTask& task);
@@ -43,7 +52,10 @@ class FrameReader {
 
     InputStream& in_;
     const BaseModel* base_;
+    bool check_base_first_;
     std::vector<const BaseTensor*> base_tensors_;  // of the current frame's dependency
+    std::shared_ptr<const Dependency> unchecked_;  // the frame's, while not checked yet
+    std::unique_ptr<BaseHasher> hasher_;           // hashes unchecked_'s tensors
     // Inputs that cannot lend their bytes (files, pipes) are read ahead in kReadAhead blocks:
     // a chunk's type, prefix, plane table and payload were four system calls each.
     bool read_ahead_;

@@ -9,6 +9,7 @@ FrameWriter::FrameWriter(OutputStream& out, const ProgressFn& progress,
     const bool needs_base = dependency != nullptr && !dependency->tensors.empty();
     write_frame_header(head, needs_base ? kFrameNeedsBase : 0);
     if (needs_base) write_dependency_block(*dependency, head);
+    dependency_size_ = head.size() - kFrameHeaderSize;
     out_.write(head);
     stats_.compressed_bytes += head.size();
 }
@@ -22,6 +23,14 @@ void FrameWriter::write(const EncodedChunk& chunk) {
     if (!chunk.block.empty() && chunk.block[0] == kDeltaBlockType) ++stats_.delta_chunks;
     ++stats_.chunks;
     if (progress_) progress_(stats_.raw_bytes);
+}
+
+void FrameWriter::rewrite_dependency(const Dependency& dependency) {
+    std::vector<std::uint8_t> block;
+    write_dependency_block(dependency, block);
+    if (block.size() != dependency_size_)
+        throw Error("dependency block changed size");  // a bug, never the input's doing
+    out_.rewrite(stats_.compressed_bytes - kFrameHeaderSize, block);
 }
 
 Stats FrameWriter::finish() {

@@ -29,6 +29,9 @@ class FrameWriter {
                 const Dependency* dependency = nullptr);
     // Appends one chunk block and reports the input bytes coded so far. Throws IoError.
     void write(const EncodedChunk& chunk);
+    // Writes the dependency block again, with the same names and sizes as the one the
+    // constructor wrote and its checksums now known (the output must can_rewrite()).
+    void rewrite_dependency(const Dependency& dependency);
     // Writes the seek table and footer; returns the frame's sizes. Throws IoError.
     Stats finish();
 
@@ -37,6 +40,7 @@ class FrameWriter {
     const ProgressFn& progress_;
     Stats stats_;
     std::vector<SeekEntry> seek_;
+    std::size_t dependency_size_ = 0;  // bytes of the dependency block, after the header
     ContentChecksum content_;
 };
 
