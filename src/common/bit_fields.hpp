@@ -1,7 +1,7 @@
 // Raw bit fields, LSB-first, in the order written (delta chunks' low bits and escapes).
-// Both ends are branch-free: every put stores 8 bytes and every get loads 8, so the
-// writer's buffer carries 8 spare bytes and the reader's copy kReaderSlack (vector code
-// loads a whole register at the read position). A field holds up to 56 bits.
+// Both ends are branch-free: every put stores 8 bytes and every get loads 8. The writer's
+// buffer and the reader's copy carry spare bytes for vector code, which stores or loads a
+// whole register at the current byte. A field holds up to 56 bits.
 #pragma once
 
 #include <cstdint>
@@ -17,9 +17,25 @@ namespace znn {
 // makes room for max_bits.
 class BitFieldWriter {
   public:
+    static constexpr std::size_t kWriterSlack = 64;
+
     explicit BitFieldWriter(Buffer& out, std::uint64_t max_bits) : out_(out) {
-        out_.resize(max_bits / 8 + 16);
+        out_.resize(max_bits / 8 + 8 + kWriterSlack);
         at_ = out_.data();
+    }
+    // For vector writers: the byte the next bit goes to (kWriterSlack bytes writable from
+    // it), how many bits are pending in it and their value (nothing above them), which a
+    // writer storing from `byte` ORs into its first byte.
+    struct Position {
+        std::uint8_t* byte;
+        unsigned bit;
+        std::uint64_t pending;
+    };
+    Position position() const noexcept { return {at_, used_, acc_}; }
+    void set_position(const Position& p) noexcept {
+        at_ = p.byte;
+        used_ = p.bit;
+        acc_ = p.pending;
     }
     // At most 7 bits are pending before, so at most 63 after: the shift stays under 64.
     void put(std::uint64_t value, unsigned bits) noexcept {

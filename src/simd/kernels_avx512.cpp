@@ -78,6 +78,79 @@ PairWidths pair_widths(__m512i r) noexcept {
     return w;
 }
 
+// The eight fields of a step (lane j: quad_j, below 2^width_j, widths at most 56) as one
+// bit string from bit 0 of a register, and its length. Field j starts at the prefix sum of
+// the widths before it: in word start_j / 64, running over into the next. The fields that
+// start in one word are OR-ed together by a segmented scan, and each word's last lane is
+// compressed into place: the words fields start in are 0, 1, 2, ... with no gap, since no
+// field is as wide as a word.
+struct PackedFields {
+    __m512i bits;
+    unsigned size;
+};
+
+PackedFields pack_fields(__m512i quad, __m512i width) noexcept {
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i none = _mm512_set1_epi64(-1);  // a word no lane is in
+    __m512i end = _mm512_add_epi64(width, _mm512_alignr_epi64(width, zero, 7));
+    end = _mm512_add_epi64(end, _mm512_alignr_epi64(end, zero, 6));
+    end = _mm512_add_epi64(end, _mm512_alignr_epi64(end, zero, 4));
+    const __m512i start = _mm512_sub_epi64(end, width);
+    const __m512i word = _mm512_srli_epi64(start, 6);
+    const __m512i r = _mm512_and_si512(start, _mm512_set1_epi64(63));
+    __m512i lo = _mm512_sllv_epi64(quad, r);
+    __m512i hi = _mm512_srlv_epi64(quad, _mm512_sub_epi64(_mm512_set1_epi64(64), r));
+    const auto scan = [&](__m512i previous_word, __m512i previous_lo, __m512i previous_hi) {
+        const __mmask8 same = _mm512_cmpeq_epi64_mask(word, previous_word);
+        lo = _mm512_mask_or_epi64(lo, same, lo, previous_lo);
+        hi = _mm512_mask_or_epi64(hi, same, hi, previous_hi);
+    };
+    scan(_mm512_alignr_epi64(word, none, 7), _mm512_alignr_epi64(lo, zero, 7),
+         _mm512_alignr_epi64(hi, zero, 7));
+    scan(_mm512_alignr_epi64(word, none, 6), _mm512_alignr_epi64(lo, zero, 6),
+         _mm512_alignr_epi64(hi, zero, 6));
+    scan(_mm512_alignr_epi64(word, none, 4), _mm512_alignr_epi64(lo, zero, 4),
+         _mm512_alignr_epi64(hi, zero, 4));
+    const __mmask8 last = _mm512_cmpneq_epi64_mask(word, _mm512_alignr_epi64(none, word, 1));
+    const __m512i low_words = _mm512_maskz_compress_epi64(last, lo);
+    const __m512i high_words = _mm512_maskz_compress_epi64(last, hi);
+    return {_mm512_or_si512(low_words, _mm512_alignr_epi64(high_words, zero, 7)),
+            static_cast<unsigned>(_mm_extract_epi64(_mm512_extracti32x4_epi32(end, 3), 1))};
+}
+
+// The writer's bit stream in registers: the next byte, the bits pending in it (0-7) and
+// their value in byte 0 of a register.
+struct StreamAt {
+    std::uint8_t* byte;
+    unsigned bit;
+    __m512i pending;
+
+    explicit StreamAt(const BitFieldWriter::Position& p) noexcept
+        : byte(p.byte),
+          bit(p.bit),
+          pending(_mm512_zextsi128_si512(_mm_cvtsi64_si128(static_cast<long long>(p.pending)))) {}
+    BitFieldWriter::Position position() const noexcept {
+        return {byte, bit,
+                static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm512_castsi512_si128(pending)))};
+    }
+    // Appends a packed string (at most 448 bits): shifted past the pending bits, stored
+    // whole, the new last byte kept pending.
+    void append(const PackedFields& p) noexcept {
+        const __m128i up = _mm_cvtsi32_si128(static_cast<int>(bit));
+        const __m128i down = _mm_cvtsi32_si128(64 - static_cast<int>(bit));
+        const __m512i carried =
+            _mm512_srl_epi64(_mm512_alignr_epi64(p.bits, _mm512_setzero_si512(), 7), down);
+        const __m512i out =
+            _mm512_or_si512(_mm512_or_si512(_mm512_sll_epi64(p.bits, up), carried), pending);
+        _mm512_storeu_si512(byte, out);
+        const unsigned total = bit + p.size;
+        pending =
+            _mm512_maskz_permutexvar_epi8(1, _mm512_set1_epi8(static_cast<char>(total >> 3)), out);
+        byte += total >> 3;
+        bit = total & 7;
+    }
+};
+
 }  // namespace
 
 // 64 elements a step: each group's lanes compressed to the front of a register, stored
@@ -161,7 +234,7 @@ void delta_census16(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
 
 // 32 elements a step. A step with an escape goes to the scalar code whole, so the fields
 // stay in element order. The low fields are merged in registers by pairs, then fours
-// (at most 4 * 14 bits), and put eight at a time.
+// (at most 4 * 14 bits), then packed and appended as one register.
 void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
                     const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
                     BitFieldWriter& escapes) noexcept {
@@ -169,7 +242,7 @@ void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
     const __m128i mantissa_bits = _mm_cvtsi32_si128(static_cast<int>(f.mantissa_bits));
     const __m512i magnitude = _mm512_set1_epi16(0x7FFF);
     const __m512i escape_hi = _mm512_set1_epi16(kDeltaEscapeHi);
-    alignas(64) std::array<std::uint64_t, 8> fields{}, widths{};
+    StreamAt stream(low.position());
     std::size_t i = 0;
     for (; i + 32 <= k; i += 32) {
         const __m512i xv = load(x + 2 * i);
@@ -180,7 +253,9 @@ void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
         const __m512i u = _mm512_abs_epi16(dm);
         const __m512i hi = _mm512_srlv_epi16(u, base.shift);
         if (_mm512_cmpge_epu16_mask(hi, escape_hi) != 0) {
+            low.set_position(stream.position());
             scalar::delta_encode16(x + 2 * i, b + 2 * i, 32, f, symbols + i, low, escapes);
+            stream = StreamAt(low.position());
             continue;
         }
         __m512i symbol = _mm512_or_si512(_mm512_slli_epi16(hi, 2),
@@ -196,10 +271,9 @@ void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
         const __m512i quad =
             _mm512_or_si512(_mm512_and_si512(pair, _mm512_set1_epi64(0xFFFFFFFF)),
                             _mm512_sllv_epi64(_mm512_srli_epi64(pair, 32), w.first_pair));
-        _mm512_store_si512(fields.data(), quad);
-        _mm512_store_si512(widths.data(), w.quad);
-        for (unsigned j = 0; j < 8; ++j) low.put(fields[j], static_cast<unsigned>(widths[j]));
+        stream.append(pack_fields(quad, w.quad));
     }
+    low.set_position(stream.position());
     scalar::delta_encode16(x + 2 * i, b + 2 * i, k - i, f, symbols + i, low, escapes);
 }
 
