@@ -90,6 +90,7 @@ constexpr Kernels avx512_table() noexcept {
     k.split_groups = avx512::split_groups;
     k.merge_groups = avx512::merge_groups;
     k.delta16 = {avx512::delta_census16, avx512::delta_encode16, avx512::delta_decode16};
+    k.delta32 = {avx512::delta_census32, avx512::delta_encode32, avx512::delta_decode32};
     return k;
 }
 

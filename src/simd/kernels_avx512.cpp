@@ -1,6 +1,6 @@
 // The AVX-512 kernels (built with -mavx512f -mavx512bw -mavx512vl -mavx512vbmi
-// -mavx512vbmi2): delta coding's exponent groups and element passes, the rest to the level
-// below. See kernels.hpp.
+// -mavx512vbmi2): delta coding's exponent groups and element passes (16- and 32-bit), the
+// rest to the level below. See kernels.hpp.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -61,6 +61,103 @@ Exponents16 exponents16(__m512i b, __m128i mantissa_bits, const ShiftTable& tabl
     return {magnitude, _mm512_cvtepu8_epi16(_mm512_castsi512_si256(r))};
 }
 
+// 16 four-byte elements: their base exponents' magnitudes and shifts as 32-bit lanes.
+struct Exponents32 {
+    __m512i magnitude;  // of the base elements
+    __m512i shift;      // r per lane
+};
+
+Exponents32 exponents32(__m512i b, __m128i mantissa_bits, const ShiftTable& table) noexcept {
+    const __m512i magnitude = _mm512_and_si512(b, _mm512_set1_epi32(0x7FFFFFFF));
+    const __m128i e = _mm512_cvtepi32_epi8(_mm512_srl_epi32(magnitude, mantissa_bits));
+    const __m512i r = table(_mm512_castsi128_si512(e));
+    return {magnitude, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(r))};
+}
+
+// Inclusive prefix sum of eight 64-bit lanes.
+__m512i prefix_sum(__m512i v) noexcept {
+    const __m512i zero = _mm512_setzero_si512();
+    v = _mm512_add_epi64(v, _mm512_alignr_epi64(v, zero, 7));
+    v = _mm512_add_epi64(v, _mm512_alignr_epi64(v, zero, 6));
+    return _mm512_add_epi64(v, _mm512_alignr_epi64(v, zero, 4));
+}
+
+unsigned last_lane(__m512i v) noexcept {
+    return static_cast<unsigned>(_mm_extract_epi64(_mm512_extracti32x4_epi32(v, 3), 1));
+}
+
+// Eight fields read at once (lane j: width_j bits, at most 56), the first from bit `bit`
+// of `byte` on; `byte` has 64 readable bytes. Each field's bit offset is a prefix sum of
+// the widths, and all eight lie in the 64 bytes (at most 7 + 7 * 56 bits before the last
+// one's start), so one byte permute brings each field's eight bytes into its lane.
+struct Fields {
+    __m512i value;
+    unsigned size;  // bits, all eight
+};
+
+Fields read_fields(const std::uint8_t* byte, unsigned bit, __m512i width) noexcept {
+    const __m512i byte_in_lane = _mm512_set1_epi64(0x0706050403020100);
+    const __m512i first_byte_of_lane = _mm512_set_epi64(
+        0x3838383838383838, 0x3030303030303030, 0x2828282828282828, 0x2020202020202020,
+        0x1818181818181818, 0x1010101010101010, 0x0808080808080808, 0x0000000000000000);
+    const __m512i one = _mm512_set1_epi64(1);
+    const __m512i end = prefix_sum(width);
+    const __m512i start = _mm512_add_epi64(_mm512_sub_epi64(end, width), _mm512_set1_epi64(bit));
+    const __m512i index = _mm512_add_epi8(
+        _mm512_permutexvar_epi8(first_byte_of_lane, _mm512_srli_epi64(start, 3)), byte_in_lane);
+    const __m512i bytes = _mm512_permutexvar_epi8(index, load(byte));
+    const __m512i mask = _mm512_sub_epi64(_mm512_sllv_epi64(one, width), one);
+    return {_mm512_and_si512(
+                _mm512_srlv_epi64(bytes, _mm512_and_si512(start, _mm512_set1_epi64(7))), mask),
+            last_lane(end)};
+}
+
+// A census over 64 exponents at a time (byte lanes): their range, the low bits their
+// shifts add up to and how many fall in each group.
+class CensusLanes {
+  public:
+    CensusLanes(const std::uint8_t* shift, const std::uint8_t* cuts, unsigned groups) noexcept
+        : table_(shift), cuts_(cuts), groups_(groups) {}
+    void add(__m512i e) noexcept {
+        lo_ = _mm512_min_epu8(lo_, e);
+        hi_ = _mm512_max_epu8(hi_, e);
+        low_bits_ = _mm512_add_epi64(low_bits_, _mm512_sad_epu8(table_(e), _mm512_setzero_si512()));
+        for (unsigned g = 0; g + 1 < groups_; ++g)
+            at_or_above_[g] += static_cast<std::uint64_t>(std::popcount(
+                _mm512_cmpge_epu8_mask(e, _mm512_set1_epi8(static_cast<char>(cuts_[g])))));
+        count_ += 64;
+    }
+    void finish(DeltaCensus& c) const noexcept {
+        if (count_ == 0) return;
+        alignas(64) std::array<std::uint8_t, 64> lanes{};
+        _mm512_store_si512(lanes.data(), lo_);
+        unsigned m = 255;
+        for (const std::uint8_t v : lanes) m = std::min<unsigned>(m, v);
+        c.min_exponent = std::min(c.min_exponent, m);
+        _mm512_store_si512(lanes.data(), hi_);
+        m = 0;
+        for (const std::uint8_t v : lanes) m = std::max<unsigned>(m, v);
+        c.max_exponent = std::max(c.max_exponent, m);
+        c.low_bits += static_cast<std::uint64_t>(_mm512_reduce_add_epi64(low_bits_));
+        std::uint64_t previous = count_;
+        for (unsigned g = 0; g + 1 < groups_; ++g) {
+            c.group_size[g] += previous - at_or_above_[g];
+            previous = at_or_above_[g];
+        }
+        c.group_size[groups_ - 1] += previous;
+    }
+
+  private:
+    ShiftTable table_;
+    const std::uint8_t* cuts_;
+    unsigned groups_;
+    __m512i lo_ = _mm512_set1_epi8(static_cast<char>(0xFF));
+    __m512i hi_ = _mm512_setzero_si512();
+    __m512i low_bits_ = _mm512_setzero_si512();
+    std::array<std::uint64_t, 4> at_or_above_{};
+    std::uint64_t count_ = 0;
+};
+
 // Field widths of 32 16-bit lanes summed by pairs (32-bit lanes) and by fours (64-bit).
 struct PairWidths {
     __m512i even;        // per 32-bit lane: the even element's width
@@ -78,7 +175,7 @@ PairWidths pair_widths(__m512i r) noexcept {
     return w;
 }
 
-// The eight fields of a step (lane j: quad_j, below 2^width_j, widths at most 56) as one
+// The eight fields of a step (lane j: quad_j, below 2^width_j, widths at most 60) as one
 // bit string from bit 0 of a register, and its length. Field j starts at the prefix sum of
 // the widths before it: in word start_j / 64, running over into the next. The fields that
 // start in one word are OR-ed together by a segmented scan, and each word's last lane is
@@ -92,9 +189,7 @@ struct PackedFields {
 PackedFields pack_fields(__m512i quad, __m512i width) noexcept {
     const __m512i zero = _mm512_setzero_si512();
     const __m512i none = _mm512_set1_epi64(-1);  // a word no lane is in
-    __m512i end = _mm512_add_epi64(width, _mm512_alignr_epi64(width, zero, 7));
-    end = _mm512_add_epi64(end, _mm512_alignr_epi64(end, zero, 6));
-    end = _mm512_add_epi64(end, _mm512_alignr_epi64(end, zero, 4));
+    const __m512i end = prefix_sum(width);
     const __m512i start = _mm512_sub_epi64(end, width);
     const __m512i word = _mm512_srli_epi64(start, 6);
     const __m512i r = _mm512_and_si512(start, _mm512_set1_epi64(63));
@@ -114,8 +209,7 @@ PackedFields pack_fields(__m512i quad, __m512i width) noexcept {
     const __mmask8 last = _mm512_cmpneq_epi64_mask(word, _mm512_alignr_epi64(none, word, 1));
     const __m512i low_words = _mm512_maskz_compress_epi64(last, lo);
     const __m512i high_words = _mm512_maskz_compress_epi64(last, hi);
-    return {_mm512_or_si512(low_words, _mm512_alignr_epi64(high_words, zero, 7)),
-            static_cast<unsigned>(_mm_extract_epi64(_mm512_extracti32x4_epi32(end, 3), 1))};
+    return {_mm512_or_si512(low_words, _mm512_alignr_epi64(high_words, zero, 7)), last_lane(end)};
 }
 
 // The writer's bit stream in registers: the next byte, the bits pending in it (0-7) and
@@ -133,7 +227,7 @@ struct StreamAt {
         return {byte, bit,
                 static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm512_castsi512_si128(pending)))};
     }
-    // Appends a packed string (at most 448 bits): shifted past the pending bits, stored
+    // Appends a packed string (at most 480 bits): shifted past the pending bits, stored
     // whole, the new last byte kept pending.
     void append(const PackedFields& p) noexcept {
         const __m128i up = _mm_cvtsi32_si128(static_cast<int>(bit));
@@ -189,47 +283,45 @@ void merge_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsig
 void delta_census16(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
                     const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
                     DeltaCensus& c) noexcept {
-    const ShiftTable table(f.shift);
     const __m128i mantissa_bits = _mm_cvtsi32_si128(static_cast<int>(f.mantissa_bits));
     const __m512i magnitude = _mm512_set1_epi16(0x7FFF);
-    __m512i lo = _mm512_set1_epi8(static_cast<char>(0xFF)), hi = _mm512_setzero_si512();
-    __m512i low_bits = _mm512_setzero_si512();
-    std::array<std::uint64_t, 4> at_or_above{};
+    CensusLanes census(f.shift, cuts, groups);
     std::size_t i = 0;
     for (; i + 64 <= k; i += 64) {
-        const __m512i b0 = _mm512_and_si512(load(b + 2 * i), magnitude);
-        const __m512i b1 = _mm512_and_si512(load(b + 2 * i + 64), magnitude);
-        const __m256i e0 = _mm512_cvtepi16_epi8(_mm512_srl_epi16(b0, mantissa_bits));
-        const __m256i e1 = _mm512_cvtepi16_epi8(_mm512_srl_epi16(b1, mantissa_bits));
+        const __m256i e0 = _mm512_cvtepi16_epi8(
+            _mm512_srl_epi16(_mm512_and_si512(load(b + 2 * i), magnitude), mantissa_bits));
+        const __m256i e1 = _mm512_cvtepi16_epi8(
+            _mm512_srl_epi16(_mm512_and_si512(load(b + 2 * i + 64), magnitude), mantissa_bits));
         const __m512i e = _mm512_inserti64x4(_mm512_castsi256_si512(e0), e1, 1);
         _mm512_storeu_si512(exponents + i, e);
-        lo = _mm512_min_epu8(lo, e);
-        hi = _mm512_max_epu8(hi, e);
-        low_bits = _mm512_add_epi64(low_bits, _mm512_sad_epu8(table(e), _mm512_setzero_si512()));
-        for (unsigned g = 0; g + 1 < groups; ++g)
-            at_or_above[g] += static_cast<std::uint64_t>(std::popcount(
-                _mm512_cmpge_epu8_mask(e, _mm512_set1_epi8(static_cast<char>(cuts[g])))));
+        census.add(e);
     }
-    if (i != 0) {
-        // Reduce the byte lanes: minimum and maximum over 64 bytes.
-        alignas(64) std::array<std::uint8_t, 64> lanes{};
-        _mm512_store_si512(lanes.data(), lo);
-        unsigned m = 255;
-        for (const std::uint8_t v : lanes) m = std::min<unsigned>(m, v);
-        c.min_exponent = std::min(c.min_exponent, m);
-        _mm512_store_si512(lanes.data(), hi);
-        m = 0;
-        for (const std::uint8_t v : lanes) m = std::max<unsigned>(m, v);
-        c.max_exponent = std::max(c.max_exponent, m);
-        c.low_bits += static_cast<std::uint64_t>(_mm512_reduce_add_epi64(low_bits));
-        std::uint64_t previous = i;
-        for (unsigned g = 0; g + 1 < groups; ++g) {
-            c.group_size[g] += previous - at_or_above[g];
-            previous = at_or_above[g];
-        }
-        c.group_size[groups - 1] += previous;
-    }
+    census.finish(c);
     scalar::delta_census16(b + 2 * i, k - i, f, cuts, groups, exponents + i, c);
+}
+
+// As delta_census16, four loads of 16 elements a step.
+void delta_census32(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                    const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                    DeltaCensus& c) noexcept {
+    const __m128i mantissa_bits = _mm_cvtsi32_si128(static_cast<int>(f.mantissa_bits));
+    const __m512i magnitude = _mm512_set1_epi32(0x7FFFFFFF);
+    const auto exponents_of = [&](const std::uint8_t* p) {
+        return _mm512_cvtepi32_epi8(
+            _mm512_srl_epi32(_mm512_and_si512(load(p), magnitude), mantissa_bits));
+    };
+    CensusLanes census(f.shift, cuts, groups);
+    std::size_t i = 0;
+    for (; i + 64 <= k; i += 64) {
+        __m512i e = _mm512_castsi128_si512(exponents_of(b + 4 * i));
+        e = _mm512_inserti32x4(e, exponents_of(b + 4 * i + 64), 1);
+        e = _mm512_inserti32x4(e, exponents_of(b + 4 * i + 128), 2);
+        e = _mm512_inserti32x4(e, exponents_of(b + 4 * i + 192), 3);
+        _mm512_storeu_si512(exponents + i, e);
+        census.add(e);
+    }
+    census.finish(c);
+    scalar::delta_census32(b + 4 * i, k - i, f, cuts, groups, exponents + i, c);
 }
 
 // 32 elements a step. A step with an escape goes to the scalar code whole, so the fields
@@ -277,10 +369,8 @@ void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
     scalar::delta_encode16(x + 2 * i, b + 2 * i, k - i, f, symbols + i, low, escapes);
 }
 
-// The encoder's steps backwards. Each step's eight fields of four (at most 8 * 56 bits,
-// plus up to 7 bits before the first) lie in the 64 bytes from the reader's byte: their
-// bit offsets are a prefix sum of the widths, and one byte permute brings each field's
-// eight bytes into its lane, so no field waits for the one before.
+// The encoder's steps backwards: the eight fields of four read at once (read_fields),
+// then split by fours and pairs.
 void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
                     const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
                     std::uint8_t* out) noexcept {
@@ -290,12 +380,6 @@ void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::siz
     const __m512i escape_hi = _mm512_set1_epi16(kDeltaEscapeHi);
     const __m512i one64 = _mm512_set1_epi64(1);
     const __m512i one32 = _mm512_set1_epi32(1);
-    const __m512i zero = _mm512_setzero_si512();
-    // Byte j of lane q takes the lane's first byte plus j.
-    const __m512i byte_in_lane = _mm512_set1_epi64(0x0706050403020100);
-    const __m512i first_byte_of_lane = _mm512_set_epi64(
-        0x3838383838383838, 0x3030303030303030, 0x2828282828282828, 0x2020202020202020,
-        0x1818181818181818, 0x1010101010101010, 0x0808080808080808, 0x0000000000000000);
     std::size_t i = 0;
     for (; i + 32 <= k; i += 32) {
         const __m512i symbol =
@@ -308,26 +392,12 @@ void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::siz
         const __m512i bv = load(b + 2 * i);
         const Exponents16 base = exponents16(bv, mantissa_bits, table);
         const PairWidths w = pair_widths(base.shift);
-
-        // Inclusive prefix sum of the eight widths, then each field's bit offset.
-        __m512i end = _mm512_add_epi64(w.quad, _mm512_alignr_epi64(w.quad, zero, 7));
-        end = _mm512_add_epi64(end, _mm512_alignr_epi64(end, zero, 6));
-        end = _mm512_add_epi64(end, _mm512_alignr_epi64(end, zero, 4));
-        const __m512i start =
-            _mm512_add_epi64(_mm512_sub_epi64(end, w.quad), _mm512_set1_epi64(low.bit()));
-        const __m512i index = _mm512_add_epi8(
-            _mm512_permutexvar_epi8(first_byte_of_lane, _mm512_srli_epi64(start, 3)), byte_in_lane);
-        const __m512i bytes = _mm512_permutexvar_epi8(index, load(low.byte()));
-        const __m512i field_mask = _mm512_sub_epi64(_mm512_sllv_epi64(one64, w.quad), one64);
-        const __m512i quad = _mm512_and_si512(
-            _mm512_srlv_epi64(bytes, _mm512_and_si512(start, _mm512_set1_epi64(7))), field_mask);
-        low.skip(
-            static_cast<std::uint64_t>(_mm_extract_epi64(_mm512_extracti32x4_epi32(end, 3), 1)));
-
+        const Fields quad = read_fields(low.byte(), low.bit(), w.quad);
+        low.skip(quad.size);
         const __m512i first_mask = _mm512_sub_epi64(_mm512_sllv_epi64(one64, w.first_pair), one64);
         const __m512i pair =
-            _mm512_or_si512(_mm512_and_si512(quad, first_mask),
-                            _mm512_slli_epi64(_mm512_srlv_epi64(quad, w.first_pair), 32));
+            _mm512_or_si512(_mm512_and_si512(quad.value, first_mask),
+                            _mm512_slli_epi64(_mm512_srlv_epi64(quad.value, w.first_pair), 32));
         const __m512i even_mask = _mm512_sub_epi32(_mm512_sllv_epi32(one32, w.even), one32);
         const __m512i field =
             _mm512_or_si512(_mm512_and_si512(pair, even_mask),
@@ -342,6 +412,90 @@ void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::siz
         _mm512_storeu_si512(out + 2 * i, _mm512_or_si512(value, sign));
     }
     scalar::delta_decode16(b + 2 * i, symbols + i, k - i, f, low, escapes, out + 2 * i);
+}
+
+// 16 elements a step: fields of up to 30 bits, merged by pairs (at most 60 bits) and
+// appended as one register; a step with an escape goes to the scalar code whole.
+void delta_encode32(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                    const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                    BitFieldWriter& escapes) noexcept {
+    const ShiftTable table(f.shift);
+    const __m128i mantissa_bits = _mm_cvtsi32_si128(static_cast<int>(f.mantissa_bits));
+    const __m512i magnitude = _mm512_set1_epi32(0x7FFFFFFF);
+    const __m512i escape_hi = _mm512_set1_epi32(kDeltaEscapeHi);
+    const __m512i low_half = _mm512_set1_epi64(0xFFFFFFFF);
+    StreamAt stream(low.position());
+    std::size_t i = 0;
+    for (; i + 16 <= k; i += 16) {
+        const __m512i xv = load(x + 4 * i);
+        const __m512i bv = load(b + 4 * i);
+        const Exponents32 base = exponents32(bv, mantissa_bits, table);
+        const __m512i dm = _mm512_sub_epi32(_mm512_and_si512(xv, magnitude), base.magnitude);
+        const __mmask16 neg = _mm512_cmplt_epi32_mask(dm, _mm512_setzero_si512());
+        const __m512i u = _mm512_abs_epi32(dm);
+        const __m512i hi = _mm512_srlv_epi32(u, base.shift);
+        if (_mm512_cmpge_epu32_mask(hi, escape_hi) != 0) {
+            low.set_position(stream.position());
+            scalar::delta_encode32(x + 4 * i, b + 4 * i, 16, f, symbols + i, low, escapes);
+            stream = StreamAt(low.position());
+            continue;
+        }
+        __m512i symbol = _mm512_or_si512(_mm512_slli_epi32(hi, 2),
+                                         _mm512_srli_epi32(_mm512_xor_si512(xv, bv), 31));
+        symbol = _mm512_mask_add_epi32(symbol, neg, symbol, _mm512_set1_epi32(2));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(symbols + i), _mm512_cvtepi32_epi8(symbol));
+
+        const __m512i field = _mm512_sub_epi32(u, _mm512_sllv_epi32(hi, base.shift));
+        const __m512i w_even = _mm512_and_si512(base.shift, low_half);
+        const __m512i pair =
+            _mm512_or_si512(_mm512_and_si512(field, low_half),
+                            _mm512_sllv_epi64(_mm512_srli_epi64(field, 32), w_even));
+        const __m512i w_pair = _mm512_add_epi64(w_even, _mm512_srli_epi64(base.shift, 32));
+        stream.append(pack_fields(pair, w_pair));
+    }
+    low.set_position(stream.position());
+    scalar::delta_encode32(x + 4 * i, b + 4 * i, k - i, f, symbols + i, low, escapes);
+}
+
+// The encoder's steps backwards: each half's eight fields read at once (one field a
+// 64-bit lane), then narrowed to 32-bit lanes.
+void delta_decode32(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                    const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                    std::uint8_t* out) noexcept {
+    const ShiftTable table(f.shift);
+    const __m128i mantissa_bits = _mm_cvtsi32_si128(static_cast<int>(f.mantissa_bits));
+    const __m512i magnitude = _mm512_set1_epi32(0x7FFFFFFF);
+    const __m512i escape_hi = _mm512_set1_epi32(kDeltaEscapeHi);
+    std::size_t i = 0;
+    for (; i + 16 <= k; i += 16) {
+        const __m512i symbol =
+            _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(symbols + i)));
+        const __m512i hi = _mm512_srli_epi32(symbol, 2);
+        if (_mm512_cmpeq_epi32_mask(hi, escape_hi) != 0) {
+            scalar::delta_decode32(b + 4 * i, symbols + i, 16, f, low, escapes, out + 4 * i);
+            continue;
+        }
+        const __m512i bv = load(b + 4 * i);
+        const Exponents32 base = exponents32(bv, mantissa_bits, table);
+        const Fields first = read_fields(low.byte(), low.bit(),
+                                         _mm512_cvtepu32_epi64(_mm512_castsi512_si256(base.shift)));
+        low.skip(first.size);
+        const Fields second = read_fields(
+            low.byte(), low.bit(), _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(base.shift, 1)));
+        low.skip(second.size);
+        const __m512i field =
+            _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(first.value)),
+                               _mm512_cvtepi64_epi32(second.value), 1);
+        const __m512i d = _mm512_or_si512(_mm512_sllv_epi32(hi, base.shift), field);
+        const __mmask16 neg = _mm512_test_epi32_mask(symbol, _mm512_set1_epi32(2));
+        __m512i value =
+            _mm512_mask_sub_epi32(_mm512_add_epi32(base.magnitude, d), neg, base.magnitude, d);
+        value = _mm512_and_si512(value, magnitude);
+        const __m512i sign =
+            _mm512_andnot_si512(magnitude, _mm512_xor_si512(bv, _mm512_slli_epi32(symbol, 31)));
+        _mm512_storeu_si512(out + 4 * i, _mm512_or_si512(value, sign));
+    }
+    scalar::delta_decode32(b + 4 * i, symbols + i, k - i, f, low, escapes, out + 4 * i);
 }
 
 }  // namespace znn::simd::avx512

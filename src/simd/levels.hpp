@@ -122,6 +122,15 @@ void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
 void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
                     const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
                     std::uint8_t* out) noexcept;
+void delta_census32(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
+                    const std::uint8_t* cuts, unsigned groups, std::uint8_t* exponents,
+                    DeltaCensus& c) noexcept;
+void delta_encode32(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
+                    const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
+                    BitFieldWriter& escapes) noexcept;
+void delta_decode32(const std::uint8_t* b, const std::uint8_t* symbols, std::size_t k,
+                    const DeltaFormat& f, BitFieldReader& low, BitFieldReader& escapes,
+                    std::uint8_t* out) noexcept;
 }  // namespace avx512
 
 }  // namespace znn::simd
