@@ -27,6 +27,8 @@ using namespace delta;
 // then likely belongs to a tensor the fine-tune rewrote. Below it, plain coding never won
 // on the training pairs, so it is not tried (it would double the encoding time).
 constexpr double kTryPlainShare = 0.6;
+// Chunks shorter than four of these are estimated whole (see plain_may_win).
+constexpr std::size_t kMinQuarter = std::size_t{16} << 10;
 // Candidate cuts for the exponent groups: runs of exponents holding at least 1/kBins of
 // the elements. More bins cost DP time for no measurable gain.
 constexpr unsigned kBins = 16;
@@ -295,6 +297,24 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     return pos;
 }
 
+// Whether plain coding codes raw in fewer than delta_size bytes. Estimated on the chunk's
+// first quarter before the whole: a tensor the fine-tune rewrote is rewritten throughout,
+// while chunks whose delta is large but still wins (FP32, where the low mantissa bits
+// cost both codings alike) are rejected at a quarter of the cost.
+bool plain_may_win(std::span<const std::uint8_t> raw, const ChunkSpec& spec,
+                   std::size_t delta_size) {
+    constexpr std::size_t kParts = 4;
+    constexpr double kMargin = 1.1;  // the quarter's figure, scaled, may err by this much
+    const std::size_t element = element_format(spec.layout).width_bits / 8;
+    const std::size_t part = raw.size() / kParts / element * element;
+    if (part >= kMinQuarter) {
+        const double scaled =
+            static_cast<double>(estimate_chunk_size(raw.first(part), spec)) * kParts;
+        if (scaled >= kMargin * static_cast<double>(delta_size)) return false;
+    }
+    return estimate_chunk_size(raw, spec) < delta_size;
+}
+
 }  // namespace
 
 std::uint64_t encode_delta_chunk(std::span<const std::uint8_t> raw,
@@ -316,7 +336,7 @@ std::uint64_t encode_delta_chunk(std::span<const std::uint8_t> raw,
         size = encode_elements<std::uint16_t>(raw.data(), base.data(), raw.size() / 2, spec, block,
                                               header);
     if (static_cast<double>(size) > kTryPlainShare * static_cast<double>(raw.size()) &&
-        estimate_chunk_size(raw, spec) < size)
+        plain_may_win(raw, spec, size))
         return encode_chunk(raw, spec, block);
     return header.checksum;
 }
