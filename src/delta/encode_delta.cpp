@@ -126,7 +126,7 @@ std::vector<unsigned> cut_groups(const std::vector<std::uint32_t>& hist, unsigne
 // is coded, never what it decodes to.
 constexpr std::size_t kSampleRun = 32;
 constexpr std::size_t kMinSample = 4096;
-constexpr std::size_t kMaxStep = 16;
+constexpr std::size_t kMaxStep = 64;
 
 // Calls f(i) for every sampled element i.
 template <class F>
