@@ -61,7 +61,7 @@ Table parse_table(std::span<const std::uint8_t> bytes, const ElementFormat f) {
 }
 
 struct DecodeScratch {
-    std::array<Buffer, kMaxGroups> groups;
+    Buffer groups;  // the group planes, each followed by kGroupSlack bytes
     Buffer low;
     Buffer escapes;
     Buffer exponents;  // per element: its base exponent
@@ -103,10 +103,13 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     if (parts[low_part].size() != (census.low_bits + 7) / 8) corrupt("low bits size");
     std::uint64_t escapes = 0;
     std::array<const std::uint8_t*, kMaxGroups> from{};
+    // The planes in turn in one buffer, so its pages are those of one chunk's symbols.
+    s.groups.resize(n + t.groups * simd::kGroupSlack);
+    std::size_t at = 0;
     for (unsigned g = 0; g < t.groups; ++g) {
         const std::size_t size = census.group_size[g];
-        s.groups[g].resize(size + simd::kGroupSlack);
-        const std::span<std::uint8_t> plane(s.groups[g].data(), size);
+        const std::span<std::uint8_t> plane(s.groups.data() + at, size);
+        at += size + simd::kGroupSlack;
         decode_plane(header.codecs[kFirstGroupPart + g], parts[kFirstGroupPart + g], plane);
         unsigned any = 0;
         std::size_t escaped = 0;

@@ -40,7 +40,7 @@ using SymbolHistogram = std::array<std::uint32_t, kSymbolCount>;
 struct DeltaScratch {
     Buffer exponents;  // per element: its base exponent
     Buffer symbols;
-    std::array<Buffer, kMaxGroups> groups;
+    Buffer groups;  // the group planes, each followed by kGroupSlack bytes
     Buffer low;
     Buffer escapes;
     std::vector<std::uint32_t> histograms;  // per exponent present, kSymbolCount each
@@ -155,12 +155,18 @@ Sampled sample(const std::uint8_t* x, const std::uint8_t* b, std::size_t i, unsi
             static_cast<unsigned>(2 * (dm < 0) + ((xv ^ bv) >> (w - 1)))};
 }
 
-// The shift per base exponent, floor(log2) of the mean distance of the sampled elements
-// of that exponent; an exponent the sample missed takes its nearest sampled neighbour's.
+// The sampled exponents' range and the shift per base exponent: floor(log2) of the mean
+// distance of the sampled elements of that exponent; an exponent the sample missed takes
+// its nearest sampled neighbour's below it, or above it below the range.
+struct Shifts {
+    std::array<std::uint8_t, 256> shift{};
+    unsigned first = 0;  // the sampled exponents' range
+    unsigned last = 0;
+};
+
 template <class T>
-std::array<std::uint8_t, 256> choose_shifts(const std::uint8_t* x, const std::uint8_t* b,
-                                            std::size_t n, std::size_t step, ElementFormat f,
-                                            unsigned first, unsigned last) {
+Shifts choose_shifts(const std::uint8_t* x, const std::uint8_t* b, std::size_t n, std::size_t step,
+                     ElementFormat f) {
     std::array<std::uint64_t, 256> sum{};
     std::array<std::uint32_t, 256> count{};
     for_sampled(n, step, [&](std::size_t i) {
@@ -168,21 +174,24 @@ std::array<std::uint8_t, 256> choose_shifts(const std::uint8_t* x, const std::ui
         sum[e.exponent] += e.distance;
         ++count[e.exponent];
     });
-    std::array<std::uint8_t, 256> shift{};
+    Shifts s;
     int previous = -1;
-    for (unsigned e = first; e <= last; ++e) {
+    for (unsigned e = 0; e < 256; ++e) {
         if (count[e] == 0) {
-            if (previous >= 0) shift[e] = shift[static_cast<unsigned>(previous)];
+            if (previous >= 0) s.shift[e] = s.shift[static_cast<unsigned>(previous)];
             continue;
         }
         const std::uint64_t mean = sum[e] / count[e];
         const unsigned bits = mean == 0 ? 0 : 64 - static_cast<unsigned>(__builtin_clzll(mean));
-        shift[e] = static_cast<std::uint8_t>(std::min(bits == 0 ? 0 : bits - 1, f.max_shift()));
-        if (previous < 0)
-            for (unsigned before = first; before < e; ++before) shift[before] = shift[e];
+        s.shift[e] = static_cast<std::uint8_t>(std::min(bits == 0 ? 0 : bits - 1, f.max_shift()));
+        if (previous < 0) {
+            for (unsigned before = 0; before < e; ++before) s.shift[before] = s.shift[e];
+            s.first = e;
+        }
         previous = static_cast<int>(e);
+        s.last = e;
     }
-    return shift;
+    return s;
 }
 
 // The sampled symbols' histogram per exponent (rows first..last), each count standing
@@ -211,47 +220,49 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     const ElementFormat f = element_format(spec.layout);
     const simd::DeltaKernels& passes = kernels.delta(sizeof(T));
 
-    // 1. The base exponents present, then shifts and groups from a sample.
-    s.exponents.resize(n);
-    constexpr std::array<std::uint8_t, 256> kNoShift{};
-    simd::DeltaCensus present;
-    passes.census(b, n, {f.mantissa_bits, kNoShift.data()}, nullptr, 1, s.exponents.data(),
-                  present);
-    const unsigned first = present.min_exponent, last = present.max_exponent;
+    // 1. Shifts and groups from a sample, then the census of the base exponents: their
+    // range, each group's size and the low bits they carry.
     const std::size_t step = std::clamp<std::size_t>(n / kMinSample, 1, kMaxStep);
-    const std::array<std::uint8_t, 256> shift = choose_shifts<T>(x, b, n, step, f, first, last);
-    sample_histograms<T>(x, b, n, step, f, first, last, shift, s.histograms);
-    const std::vector<unsigned> cuts = cut_groups(s.histograms, first, last, n);
+    const Shifts sampled = choose_shifts<T>(x, b, n, step, f);
+    const std::array<std::uint8_t, 256>& shift = sampled.shift;
+    sample_histograms<T>(x, b, n, step, f, sampled.first, sampled.last, shift, s.histograms);
+    const std::vector<unsigned> cuts = cut_groups(s.histograms, sampled.first, sampled.last, n);
     const auto groups = static_cast<unsigned>(cuts.size() + 1);
+    std::array<std::uint8_t, kMaxGroups> cut_bytes{};
+    for (std::size_t c = 0; c < cuts.size(); ++c) cut_bytes[c] = static_cast<std::uint8_t>(cuts[c]);
+    const simd::DeltaFormat format{f.mantissa_bits, shift.data()};
+    s.exponents.resize(n);
+    simd::DeltaCensus census;
+    passes.census(b, n, format, cut_bytes.data(), groups, s.exponents.data(), census);
+    const unsigned first = census.min_exponent, last = census.max_exponent;
 
     // 2. Symbols, low bits and escapes.
     s.symbols.resize(n);
-    BitFieldWriter low(s.low, std::uint64_t{n} * f.max_shift());
+    BitFieldWriter low(s.low, census.low_bits);
     BitFieldWriter escapes(s.escapes, std::uint64_t{n} * (w - 1));
-    passes.encode(x, b, n, {f.mantissa_bits, shift.data()}, s.symbols.data(), low, escapes);
+    passes.encode(x, b, n, format, s.symbols.data(), low, escapes);
     const std::size_t low_size = low.finish();
     const std::size_t escape_size = escapes.finish();
 
-    // 3. Each group's symbols gathered into its plane.
+    // 3. Each group's symbols gathered into its plane: one buffer, the planes in turn (so
+    // its pages are those of one chunk's symbols, whatever the groups' sizes).
     std::array<std::size_t, kMaxGroups> group_size{};
     std::array<const std::uint8_t*, kMaxGroups> plane{};
     if (groups == 1) {
         plane[0] = s.symbols.data();
         group_size[0] = n;
     } else {
+        s.groups.resize(n + groups * simd::kGroupSlack);
         std::array<std::uint8_t*, kMaxGroups> to{};
-        std::array<std::uint8_t, kMaxGroups> cut_bytes{};
+        std::size_t at = 0;
         for (unsigned g = 0; g < groups; ++g) {
-            s.groups[g].resize(n + simd::kGroupSlack);
-            to[g] = s.groups[g].data();
+            to[g] = s.groups.data() + at;
             plane[g] = to[g];
+            group_size[g] = static_cast<std::size_t>(census.group_size[g]);
+            at += group_size[g] + simd::kGroupSlack;
         }
-        for (std::size_t c = 0; c < cuts.size(); ++c)
-            cut_bytes[c] = static_cast<std::uint8_t>(cuts[c]);
         kernels.split_groups(s.exponents.data(), cut_bytes.data(), groups, s.symbols.data(), n,
                              to.data());
-        for (unsigned g = 0; g < groups; ++g)
-            group_size[g] = static_cast<std::size_t>(to[g] - plane[g]);
     }
 
     // 4. The block: header, table, group planes, low bits, escapes.
