@@ -111,11 +111,25 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
         const std::span<std::uint8_t> plane(s.groups.data() + at, size);
         at += size + simd::kGroupSlack;
         decode_plane(header.codecs[kFirstGroupPart + g], parts[kFirstGroupPart + g], plane);
-        unsigned any = 0;
+        // Symbols in range, and escapes counted, in blocks of byte lanes the compiler
+        // vectorises (a plane may hold no more than 255 escapes a lane per block).
+        std::uint8_t any = 0;
         std::size_t escaped = 0;
-        for (const std::uint8_t symbol : plane) {
-            any |= symbol;
-            escaped += symbol >= 4 * kEscapeHi;
+        constexpr std::size_t kLanes = 64;
+        std::size_t i = 0;
+        for (; i + 255 * kLanes <= size; i += 255 * kLanes) {
+            std::array<std::uint8_t, kLanes> count{};
+            for (std::size_t j = 0; j < 255 * kLanes; j += kLanes)
+                for (std::size_t l = 0; l < kLanes; ++l) {
+                    const std::uint8_t symbol = plane[i + j + l];
+                    any |= symbol;
+                    count[l] += symbol >= 4 * kEscapeHi;
+                }
+            for (const std::uint8_t c : count) escaped += c;
+        }
+        for (; i < size; ++i) {
+            any |= plane[i];
+            escaped += plane[i] >= 4 * kEscapeHi;
         }
         if (any >= kSymbolCount) corrupt("symbol");
         escapes += escaped;
