@@ -259,7 +259,9 @@ std::size_t encode(std::span<const std::uint8_t> symbols, const CodeLengths& len
     const auto k = static_cast<std::size_t>(256 - std::count(lengths.begin(), lengths.end(), 0));
     const PairTable* pairs = nullptr;
     if (k <= kMaxPairSymbols && k * k * 4 <= symbols.size()) {
-        thread_local auto pair_table = std::make_unique<PairTable>();
+        // Not zeroed: only the rows of present symbols are filled and read, so only their
+        // pages are touched (make_unique zeroed all 512 KiB: 128 page faults per process).
+        thread_local const std::unique_ptr<PairTable> pair_table(new PairTable);
         fill_pair_table(codes, lengths, *pair_table);
         pairs = pair_table.get();
     }
