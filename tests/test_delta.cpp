@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 
-#include "base/base_hasher.hpp"
+#include "pipeline/base_hasher.hpp"
 #include "common/bit_fields.hpp"
 #include "format/checksum.hpp"
 #include "znn/base.hpp"

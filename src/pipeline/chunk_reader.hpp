@@ -4,7 +4,7 @@
 #include <deque>
 #include <vector>
 
-#include "base/base_hasher.hpp"
+#include "pipeline/base_hasher.hpp"
 #include "codec/codec.hpp"
 #include "common/buffer.hpp"
 #include "format/dependency.hpp"

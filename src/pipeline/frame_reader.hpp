@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "base/base_hasher.hpp"
+#include "pipeline/base_hasher.hpp"
 #include "common/buffer.hpp"
 #include "format/checksum.hpp"
 #include "format/chunk_header.hpp"

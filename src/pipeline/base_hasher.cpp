@@ -1,4 +1,4 @@
-#include "base/base_hasher.hpp"
+#include "pipeline/base_hasher.hpp"
 
 #include <algorithm>
 
