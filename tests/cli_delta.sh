@@ -57,6 +57,8 @@ check "a base that does not exist" fails_with "cannot open base" \
 check "wrong base" fails_with "tensor a.weight" \
     "$ZNN" decompress --base ft.safetensors ft.safetensors.znn -o out
 check "nothing written" test ! -e out
+check "test with a wrong base" fails_with "tensor a.weight" \
+    "$ZNN" test --base ft.safetensors ft.safetensors.znn
 check "wrong base on stdout" bash -c \
     "! '$ZNN' decompress -q --base ft.safetensors -c ft.safetensors.znn 2>/dev/null | grep -q ."
 
