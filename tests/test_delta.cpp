@@ -9,9 +9,9 @@
 #include <random>
 #include <string>
 
-#include "pipeline/base_hasher.hpp"
 #include "common/bit_fields.hpp"
 #include "format/checksum.hpp"
+#include "pipeline/base_hasher.hpp"
 #include "znn/base.hpp"
 #include "znn/errors.hpp"
 #include "znn/inspect.hpp"
@@ -218,15 +218,21 @@ TEST_CASE("delta: bit fields of 0 to 56 bits read back as written") {
     for (const auto& [value, bits] : fields) REQUIRE(reader.get(bits) == value);
 }
 
+// A fine-tune of `tensors` whose 70001-element tensor was rewritten, unrelated to the base
+// (its chunks are coded plain).
+std::vector<Tensor> fine_tune_rewriting_one(const std::vector<Tensor>& tensors) {
+    auto ft = fine_tune(tensors);
+    std::mt19937 rng(9);
+    std::normal_distribution<float> normal(0.0f, 0.02f);
+    for (float& v : ft[4].values) v = normal(rng);
+    return ft;
+}
+
 TEST_CASE("delta: a tensor the fine-tune rewrote falls back to plain chunks") {
     TempDir dir;
     auto tensors = base_tensors("BF16");
     const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
-    auto ft = fine_tune(tensors);
-    std::mt19937 rng(9);
-    std::normal_distribution<float> normal(0.0f, 0.02f);
-    for (float& v : ft[4].values) v = normal(rng);  // 70001 elements, unrelated to the base
-    const Bytes raw = make_file(ft);
+    const Bytes raw = make_file(fine_tune_rewriting_one(tensors));
     const Bytes packed = compress_with(raw, base.get());
     CHECK(decompress_with(packed, base.get()) == raw);
     const znn::FrameInfo info = inspect(packed);
@@ -282,11 +288,7 @@ TEST_CASE("delta: a base checked as it is read fails the same way when wrong") {
     TempDir dir;
     auto tensors = base_tensors("BF16");
     const auto base = znn::BaseModel::open(dir.write("base.safetensors", make_file(tensors)));
-    auto ft = fine_tune(tensors);
-    std::mt19937 rng(9);
-    std::normal_distribution<float> normal(0.0f, 0.02f);
-    for (float& v : ft[4].values) v = normal(rng);  // coded plain: no chunk reads its base
-    const Bytes raw = make_file(ft);
+    const Bytes raw = make_file(fine_tune_rewriting_one(tensors));  // no chunk reads ft[4]'s base
     const Bytes packed = compress_with(raw, base.get());
     const auto later = [&](const znn::BaseModel* b) {
         znn::DecompressOptions o;

@@ -4,11 +4,11 @@
 #include <deque>
 #include <vector>
 
-#include "pipeline/base_hasher.hpp"
 #include "codec/codec.hpp"
 #include "common/buffer.hpp"
 #include "format/dependency.hpp"
 #include "model/safetensors.hpp"
+#include "pipeline/base_hasher.hpp"
 #include "znn/base.hpp"
 #include "znn/znn.hpp"
 

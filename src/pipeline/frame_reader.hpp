@@ -6,12 +6,12 @@
 #include <memory>
 #include <vector>
 
-#include "pipeline/base_hasher.hpp"
 #include "common/buffer.hpp"
 #include "format/checksum.hpp"
 #include "format/chunk_header.hpp"
 #include "format/dependency.hpp"
 #include "format/frame.hpp"
+#include "pipeline/base_hasher.hpp"
 #include "znn/base.hpp"
 #include "znn/stream.hpp"
 
