@@ -123,7 +123,7 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
                 for (std::size_t l = 0; l < kLanes; ++l) {
                     const std::uint8_t symbol = plane[i + j + l];
                     any |= symbol;
-                    count[l] += symbol >= 4 * kEscapeHi;
+                    count[l] = static_cast<std::uint8_t>(count[l] + (symbol >= 4 * kEscapeHi));
                 }
             for (const std::uint8_t c : count) escaped += c;
         }
