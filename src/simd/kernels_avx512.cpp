@@ -245,6 +245,23 @@ struct StreamAt {
     }
 };
 
+// Escapes: the lanes of a step whose u >> r reached kDeltaEscapeHi put u >> r to the
+// escape stream as a W - 1 bit field, in lane order (rare: a step holding one is not sent
+// to the scalar code, which cost ten vector steps).
+template <class Lane>
+void put_escapes(const Lane* hi, std::uint64_t lanes, unsigned bits,
+                 BitFieldWriter& escapes) noexcept {
+    for (; lanes != 0; lanes &= lanes - 1) escapes.put(hi[std::countr_zero(lanes)], bits);
+}
+
+// And back: the escaped lanes' values read in lane order, to be expanded into them.
+template <class Lane, std::size_t N>
+void get_escapes(std::uint64_t lanes, unsigned bits, BitFieldReader& escapes,
+                 std::array<Lane, N>& values) noexcept {
+    for (unsigned n = 0; lanes != 0; lanes &= lanes - 1)
+        values[n++] = static_cast<Lane>(escapes.get(bits));
+}
+
 }  // namespace
 
 // 64 elements a step: each group's lanes compressed to the front of a register, stored
@@ -324,9 +341,9 @@ void delta_census32(const std::uint8_t* b, std::size_t k, const DeltaFormat& f,
     scalar::delta_census32(b + 4 * i, k - i, f, cuts, groups, exponents + i, c);
 }
 
-// 32 elements a step. A step with an escape goes to the scalar code whole, so the fields
-// stay in element order. The low fields are merged in registers by pairs, then fours
-// (at most 4 * 14 bits), then packed and appended as one register.
+// 32 elements a step; escapes in lane order (put_escapes). The low fields are merged in
+// registers by pairs, then fours (at most 4 * 14 bits), then packed and appended as one
+// register.
 void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
                     const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
                     BitFieldWriter& escapes) noexcept {
@@ -344,13 +361,13 @@ void delta_encode16(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
         const __mmask32 neg = _mm512_cmplt_epi16_mask(dm, _mm512_setzero_si512());
         const __m512i u = _mm512_abs_epi16(dm);
         const __m512i hi = _mm512_srlv_epi16(u, base.shift);
-        if (_mm512_cmpge_epu16_mask(hi, escape_hi) != 0) {
-            low.set_position(stream.position());
-            scalar::delta_encode16(x + 2 * i, b + 2 * i, 32, f, symbols + i, low, escapes);
-            stream = StreamAt(low.position());
-            continue;
+        const __mmask32 escaped = _mm512_cmpge_epu16_mask(hi, escape_hi);
+        if (escaped != 0) {
+            alignas(64) std::array<std::uint16_t, 32> lanes{};
+            _mm512_store_si512(lanes.data(), hi);
+            put_escapes(lanes.data(), escaped, 15, escapes);
         }
-        __m512i symbol = _mm512_or_si512(_mm512_slli_epi16(hi, 2),
+        __m512i symbol = _mm512_or_si512(_mm512_slli_epi16(_mm512_min_epu16(hi, escape_hi), 2),
                                          _mm512_srli_epi16(_mm512_xor_si512(xv, bv), 15));
         symbol = _mm512_mask_add_epi16(symbol, neg, symbol, _mm512_set1_epi16(2));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(symbols + i), _mm512_cvtepi16_epi8(symbol));
@@ -384,10 +401,12 @@ void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::siz
     for (; i + 32 <= k; i += 32) {
         const __m512i symbol =
             _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(symbols + i)));
-        const __m512i hi = _mm512_srli_epi16(symbol, 2);
-        if (_mm512_cmpeq_epi16_mask(hi, escape_hi) != 0) {
-            scalar::delta_decode16(b + 2 * i, symbols + i, 32, f, low, escapes, out + 2 * i);
-            continue;
+        __m512i hi = _mm512_srli_epi16(symbol, 2);
+        const __mmask32 escaped = _mm512_cmpeq_epi16_mask(hi, escape_hi);
+        if (escaped != 0) {
+            alignas(64) std::array<std::uint16_t, 32> values{};
+            get_escapes(escaped, 15, escapes, values);
+            hi = _mm512_mask_expand_epi16(hi, escaped, _mm512_load_si512(values.data()));
         }
         const __m512i bv = load(b + 2 * i);
         const Exponents16 base = exponents16(bv, mantissa_bits, table);
@@ -415,7 +434,7 @@ void delta_decode16(const std::uint8_t* b, const std::uint8_t* symbols, std::siz
 }
 
 // 16 elements a step: fields of up to 30 bits, merged by pairs (at most 60 bits) and
-// appended as one register; a step with an escape goes to the scalar code whole.
+// appended as one register; escapes in lane order (put_escapes).
 void delta_encode32(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
                     const DeltaFormat& f, std::uint8_t* symbols, BitFieldWriter& low,
                     BitFieldWriter& escapes) noexcept {
@@ -434,13 +453,13 @@ void delta_encode32(const std::uint8_t* x, const std::uint8_t* b, std::size_t k,
         const __mmask16 neg = _mm512_cmplt_epi32_mask(dm, _mm512_setzero_si512());
         const __m512i u = _mm512_abs_epi32(dm);
         const __m512i hi = _mm512_srlv_epi32(u, base.shift);
-        if (_mm512_cmpge_epu32_mask(hi, escape_hi) != 0) {
-            low.set_position(stream.position());
-            scalar::delta_encode32(x + 4 * i, b + 4 * i, 16, f, symbols + i, low, escapes);
-            stream = StreamAt(low.position());
-            continue;
+        const __mmask16 escaped = _mm512_cmpge_epu32_mask(hi, escape_hi);
+        if (escaped != 0) {
+            alignas(64) std::array<std::uint32_t, 16> lanes{};
+            _mm512_store_si512(lanes.data(), hi);
+            put_escapes(lanes.data(), escaped, 31, escapes);
         }
-        __m512i symbol = _mm512_or_si512(_mm512_slli_epi32(hi, 2),
+        __m512i symbol = _mm512_or_si512(_mm512_slli_epi32(_mm512_min_epu32(hi, escape_hi), 2),
                                          _mm512_srli_epi32(_mm512_xor_si512(xv, bv), 31));
         symbol = _mm512_mask_add_epi32(symbol, neg, symbol, _mm512_set1_epi32(2));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(symbols + i), _mm512_cvtepi32_epi8(symbol));
@@ -470,10 +489,12 @@ void delta_decode32(const std::uint8_t* b, const std::uint8_t* symbols, std::siz
     for (; i + 16 <= k; i += 16) {
         const __m512i symbol =
             _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(symbols + i)));
-        const __m512i hi = _mm512_srli_epi32(symbol, 2);
-        if (_mm512_cmpeq_epi32_mask(hi, escape_hi) != 0) {
-            scalar::delta_decode32(b + 4 * i, symbols + i, 16, f, low, escapes, out + 4 * i);
-            continue;
+        __m512i hi = _mm512_srli_epi32(symbol, 2);
+        const __mmask16 escaped = _mm512_cmpeq_epi32_mask(hi, escape_hi);
+        if (escaped != 0) {
+            alignas(64) std::array<std::uint32_t, 16> values{};
+            get_escapes(escaped, 31, escapes, values);
+            hi = _mm512_mask_expand_epi32(hi, escaped, _mm512_load_si512(values.data()));
         }
         const __m512i bv = load(b + 4 * i);
         const Exponents32 base = exponents32(bv, mantissa_bits, table);
