@@ -13,32 +13,32 @@ constexpr std::size_t kPiece = std::size_t{256} << 10;
 }  // namespace
 
 BaseHasher::BaseHasher(const BaseModel& base, std::vector<const BaseTensor*> tensors)
-    : base_(base), tensors_(std::move(tensors)), sums_(tensors_.size()) {}
+    : base_(base), tensors_(std::move(tensors)) {}
 
 void BaseHasher::hash_until(std::uint64_t end) {
-    const BaseTensor& tensor = *tensors_[*current_];
     while (done_ < end) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, end - done_));
         piece_.resize(n);
-        base_.read(tensor, done_, piece_);
+        base_.read(*current_, done_, piece_);
         stream_->update(piece_);
         done_ += n;
     }
 }
 
 void BaseHasher::complete_current() {
-    if (!current_) return;
-    hash_until(tensors_[*current_]->size);
-    sums_[*current_] = stream_->digest();
-    current_.reset();
+    if (current_ == nullptr) return;
+    hash_until(current_->size);
+    sums_[current_] = stream_->digest();
+    current_ = nullptr;
 }
 
 void BaseHasher::read(std::size_t index, std::uint64_t offset, std::span<std::uint8_t> out) {
-    base_.read(*tensors_[index], offset, out);
-    if (sums_[index]) return;  // hashed whole already
-    if (current_ != index) {
+    const BaseTensor* tensor = tensors_.at(index);
+    base_.read(*tensor, offset, out);
+    if (sums_.count(tensor) != 0) return;  // hashed whole already
+    if (current_ != tensor) {
         complete_current();
-        current_ = index;
+        current_ = tensor;
         stream_ = std::make_unique<StreamChecksum>();
         done_ = 0;
     }
@@ -48,20 +48,17 @@ void BaseHasher::read(std::size_t index, std::uint64_t offset, std::span<std::ui
         stream_->update(out.subspan(static_cast<std::size_t>(done_ - offset)));
         done_ = end;
     }
-    if (done_ == tensors_[index]->size) complete_current();
+    if (done_ == tensor->size) complete_current();
 }
 
 std::vector<std::uint64_t> BaseHasher::finish() {
     complete_current();
-    std::vector<std::uint64_t> sums(tensors_.size());
-    for (std::size_t i = 0; i < tensors_.size(); ++i) {
-        if (!sums_[i]) {
-            current_ = i;
-            stream_ = std::make_unique<StreamChecksum>();
-            done_ = 0;
-            complete_current();
-        }
-        sums[i] = *sums_[i];
+    std::vector<std::uint64_t> sums;
+    sums.reserve(tensors_.size());
+    for (const BaseTensor* tensor : tensors_) {
+        auto it = sums_.find(tensor);
+        if (it == sums_.end()) it = sums_.emplace(tensor, base_.checksum(*tensor)).first;
+        sums.push_back(it->second);
     }
     return sums;
 }

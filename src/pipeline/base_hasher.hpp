@@ -7,8 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -25,7 +25,9 @@ class BaseHasher {
     // Reads out.size() bytes of entry `index`'s tensor from byte `offset` into out, and
     // hashes what it had not hashed of them. Throws IoError, FormatError (see BaseModel).
     void read(std::size_t index, std::uint64_t offset, std::span<std::uint8_t> out);
-    // Every entry's XXH3-64, in entry order, reading whatever was not read yet.
+    // Every entry's XXH3-64, in entry order, reading whatever was not read yet. Entries
+    // naming one tensor share its hash: a tensor is read at most once more, however many
+    // entries a (hostile) dependency block lists.
     std::vector<std::uint64_t> finish();
 
   private:
@@ -34,8 +36,8 @@ class BaseHasher {
 
     const BaseModel& base_;
     std::vector<const BaseTensor*> tensors_;
-    std::vector<std::optional<std::uint64_t>> sums_;
-    std::optional<std::size_t> current_;  // the entry being hashed
+    std::map<const BaseTensor*, std::uint64_t> sums_;  // of the tensors hashed whole
+    const BaseTensor* current_ = nullptr;              // the tensor being hashed
     std::unique_ptr<StreamChecksum> stream_;
     std::uint64_t done_ = 0;  // bytes of current_ hashed
     Buffer piece_;
