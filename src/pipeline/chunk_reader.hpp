@@ -37,8 +37,6 @@ class ChunkReader {
     const Dependency& dependency() const noexcept { return dependency_; }
     // After the last chunk: the dependency with every checksum. Throws IoError.
     const Dependency& finish_dependency();
-    // The base tensor of each dependency entry.
-    const std::vector<const BaseTensor*>& base_tensors() const noexcept { return base_tensors_; }
     // Fills task with the next chunk; false at the end of the input. Throws IoError.
     // From a positional input the bytes are not read yet: fetch() does that, on a worker.
     // A chunk of a matched tensor comes with its base bytes, read here in chunk order.

@@ -154,14 +154,13 @@ bool FrameReader::next(DecodeTask& task) {
             read_exact(b.data(), payload_size);
             task.payload = {b.data(), payload_size};
         }
-        task.base_tensor = nullptr;
         task.unchecked_base.reset();
         if (header.delta) {
             if (header.base_tensor >= base_tensors_.size())
                 throw FormatError("corrupt delta chunk (base tensor index)");
-            task.base_tensor = base_tensors_[header.base_tensor];
-            if (header.base_offset > task.base_tensor->size ||
-                header.raw_size > task.base_tensor->size - header.base_offset)
+            const BaseTensor& tensor = *base_tensors_[header.base_tensor];
+            if (header.base_offset > tensor.size ||
+                header.raw_size > tensor.size - header.base_offset)
                 throw FormatError("corrupt delta chunk (outside its base tensor)");
             // Read here, in chunk order, so that the hasher sees each tensor's bytes once.
             task.base.resize(static_cast<std::size_t>(header.raw_size));
@@ -169,7 +168,7 @@ bool FrameReader::next(DecodeTask& task) {
                 hasher_->read(header.base_tensor, header.base_offset, task.base);
                 task.unchecked_base = unchecked_;
             } else {
-                base_->read(*task.base_tensor, header.base_offset, task.base);
+                base_->read(tensor, header.base_offset, task.base);
             }
         }
         seen_.push_back({block_size, header.raw_size});

@@ -21,10 +21,9 @@ struct DecodeTask {
     std::span<const std::uint8_t> payload;  // the chunk's planes, in storage or borrowed
     Buffer storage;
     ChunkHeader header;
-    std::uint8_t* direct_out = nullptr;       // where to decode to, when the output allows it
-    std::uint64_t input_end = 0;              // compressed bytes read up to the end of this chunk
-    const BaseTensor* base_tensor = nullptr;  // a delta chunk's base tensor
-    Buffer base;                              // a delta chunk's base bytes
+    std::uint8_t* direct_out = nullptr;  // where to decode to, when the output allows it
+    std::uint64_t input_end = 0;         // compressed bytes read up to the end of this chunk
+    Buffer base;                         // a delta chunk's base bytes
     // Set when the frame's base tensors are checked only as they are read (see
     // FrameReader): a delta chunk that fails its checksum then checks its base tensor.
     std::shared_ptr<const Dependency> unchecked_base;
