@@ -235,6 +235,18 @@ void check_checksums(const Kernels& level) {
             CHECK(level.xxh3(data.data() + phase, size) == XXH3_64bits(data.data() + phase, size));
         }
     }
+    // The stream, fed in pieces of sizes that cross the 256-byte internal buffer and the
+    // 1 KiB stripe blocks at every phase.
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{63}, std::size_t{255},
+                                    std::size_t{1000}, std::size_t{4097}, std::size_t{65536}}) {
+        XXH3_state_t* state = XXH3_createState();
+        XXH3_64bits_reset(state);
+        for (std::size_t at = 0; at < data.size(); at += piece)
+            level.xxh3_update(state, data.data() + at, std::min(piece, data.size() - at));
+        INFO("piece " << piece);
+        CHECK(XXH3_64bits_digest(state) == XXH3_64bits(data.data(), data.size()));
+        XXH3_freeState(state);
+    }
 }
 
 // The exponent-group kernels, for one to four groups (adjacent cuts too): each group's

@@ -40,7 +40,7 @@ StreamChecksum::~StreamChecksum() {
 }
 
 void StreamChecksum::update(std::span<const std::uint8_t> bytes) noexcept {
-    XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), bytes.data(), bytes.size());
+    simd::kernels().xxh3_update(state_, bytes.data(), bytes.size());
 }
 
 std::uint64_t StreamChecksum::digest() const noexcept {

@@ -27,6 +27,7 @@ constexpr Kernels scalar_table() noexcept {
     k.scan_known_elements = scalar::scan_known_elements;
     k.scan_known_bytes = scalar::scan_known_bytes;
     k.xxh3 = scalar::xxh3;
+    k.xxh3_update = scalar::xxh3_update;
     k.copy_streaming = scalar::copy_streaming;
     k.split_groups = scalar::split_groups;
     k.merge_groups = scalar::merge_groups;
@@ -53,6 +54,7 @@ constexpr Kernels sse2_table() noexcept {
     k.split_fp8 = sse2::split_fp8;
     k.join_fp8 = sse2::join_fp8;
     k.xxh3 = sse2::xxh3;
+    k.xxh3_update = sse2::xxh3_update;
     k.copy_streaming = sse2::copy_streaming;
     return k;
 }
@@ -79,6 +81,7 @@ constexpr Kernels avx2_table() noexcept {
     k.scan_known_elements = avx2::scan_known_elements;
     k.scan_known_bytes = avx2::scan_known_bytes;
     k.xxh3 = avx2::xxh3;
+    k.xxh3_update = avx2::xxh3_update;
     return k;
 }
 

@@ -152,6 +152,9 @@ struct Kernels {
 
     // XXH3-64 of data (the chunk checksum).
     std::uint64_t (*xxh3)(const std::uint8_t* data, std::size_t size) noexcept = nullptr;
+    // Adds data to an XXH3-64 stream: state is an XXH3_state_t from XXH3_createState (the
+    // layout is xxhash.h's whichever code fills it; the base checksums hash this way).
+    void (*xxh3_update)(void* state, const std::uint8_t* data, std::size_t size) noexcept = nullptr;
 
     // Delta coding's exponent groups (delta/delta_codec.hpp). Element i belongs to group
     // g(i) = the number of cuts[0..groups-2] at or below exponents[i] (cuts increasing).

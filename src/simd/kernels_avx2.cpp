@@ -179,4 +179,8 @@ std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept {
     return XXH3_64bits(data, size);
 }
 
+void xxh3_update(void* state, const std::uint8_t* data, std::size_t size) noexcept {
+    XXH3_64bits_update(static_cast<XXH3_state_t*>(state), data, size);
+}
+
 }  // namespace znn::simd::avx2

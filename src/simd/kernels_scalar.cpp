@@ -170,6 +170,10 @@ std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept {
     return XXH3_64bits(data, size);
 }
 
+void xxh3_update(void* state, const std::uint8_t* data, std::size_t size) noexcept {
+    XXH3_64bits_update(static_cast<XXH3_state_t*>(state), data, size);
+}
+
 void copy_streaming(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
     if (n != 0) std::memcpy(dst, src, n);  // an empty span may have no pointer
 }

@@ -34,6 +34,7 @@ std::size_t scan_known_elements(const std::uint8_t* src, std::size_t begin, std:
 std::size_t scan_known_bytes(const std::uint8_t* p, std::size_t begin, std::size_t end,
                              const ByteSet& known) noexcept;
 std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept;
+void xxh3_update(void* state, const std::uint8_t* data, std::size_t size) noexcept;
 void copy_streaming(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept;
 void split_groups(const std::uint8_t* exponents, const std::uint8_t* cuts, unsigned groups,
                   const std::uint8_t* src, std::size_t k, std::uint8_t** out) noexcept;
@@ -79,6 +80,7 @@ void split_fp8(const std::uint8_t* src, std::size_t k, std::uint8_t* magnitudes,
 void join_fp8(const std::uint8_t* magnitudes, const std::uint8_t* signs, std::size_t k,
               std::uint8_t* dst) noexcept;
 std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept;
+void xxh3_update(void* state, const std::uint8_t* data, std::size_t size) noexcept;
 void copy_streaming(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept;
 }  // namespace sse2
 
@@ -104,6 +106,7 @@ std::size_t scan_known_elements(const std::uint8_t* src, std::size_t begin, std:
 std::size_t scan_known_bytes(const std::uint8_t* p, std::size_t begin, std::size_t end,
                              const ByteSet& known) noexcept;
 std::uint64_t xxh3(const std::uint8_t* data, std::size_t size) noexcept;
+void xxh3_update(void* state, const std::uint8_t* data, std::size_t size) noexcept;
 }  // namespace avx2
 
 // AVX-512 (F, BW, VL, VBMI, VBMI2): byte permutes, compress and expand, 16-bit variable
