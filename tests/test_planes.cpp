@@ -169,3 +169,16 @@ TEST_CASE("planes: sampled byte statistics cover every symbol present and no oth
         check_estimate(count_bytes_sampled(plane), count_symbols(plane), n);
     }
 }
+
+TEST_CASE("planes: counts from an outside sample cover every symbol present and no other") {
+    const std::size_t n = 50'000;
+    const auto weights = test::fp16_weights(2 * n, 9);
+    std::vector<std::uint8_t> plane(n);
+    for (std::size_t i = 0; i < n; ++i) plane[i] = weights[2 * i + 1];
+    // The sample: one element in 4, counted as delta coding counts it (one per element).
+    Histogram sample{};
+    for (std::size_t i = 0; i < n; i += 4) ++sample[plane[i]];
+    plane[1] = 0x7C;  // symbols the sample misses, at both ends
+    plane[n - 1] = 0x01;
+    check_estimate(complete_sampled_counts(plane, sample), count_symbols(plane), n);
+}

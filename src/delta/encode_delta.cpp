@@ -2,8 +2,8 @@
 // symbols coded by the plane coder as one plane (see delta_codec.hpp).
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstring>
+#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -13,6 +13,7 @@
 #include "common/bytes_io.hpp"
 #include "delta/delta_codec.hpp"
 #include "delta/delta_format.hpp"
+#include "entropy/histogram.hpp"
 #include "format/checksum.hpp"
 #include "planes/sampled_counts.hpp"
 #include "simd/kernels.hpp"
@@ -51,22 +52,13 @@ DeltaScratch& delta_scratch() {
     return s;
 }
 
-double coded_bits(const SymbolHistogram& h) {
-    double total = 0;
-    double sum_clogc = 0;
-    for (const std::uint32_t c : h) {
-        if (c == 0) continue;
-        total += c;
-        sum_clogc += c * std::log2(static_cast<double>(c));
-    }
-    return total == 0 ? 0 : total * std::log2(total) - sum_clogc;
-}
-
 // The first exponent of each group after the first, chosen by dynamic programming over
-// bins of adjacent exponents to minimise entropy plus table costs.
+// bins of adjacent exponents to minimise entropy plus table costs. hist: the sample's
+// counts, each standing for `step` elements.
 std::vector<unsigned> cut_groups(const std::vector<std::uint32_t>& hist, unsigned first,
-                                 unsigned last, std::size_t n) {
-    // Bins: runs of exponents with at least n / kBins elements (the last may hold fewer).
+                                 unsigned last, std::size_t step) {
+    const std::uint64_t sampled = std::accumulate(hist.begin(), hist.end(), std::uint64_t{0});
+    // Bins: runs of exponents with at least 1 / kBins of the sample (the last may hold fewer).
     std::vector<unsigned> bin_start;
     std::vector<SymbolHistogram> bins;
     std::uint64_t in_bin = 0;
@@ -75,7 +67,7 @@ std::vector<unsigned> cut_groups(const std::vector<std::uint32_t>& hist, unsigne
         std::uint64_t count = 0;
         for (unsigned s = 0; s < kSymbolCount; ++s) count += row[s];
         if (count == 0) continue;
-        if (bins.empty() || in_bin >= n / kBins) {
+        if (bins.empty() || in_bin >= sampled / kBins) {
             bins.push_back({});
             bin_start.push_back(e);
             in_bin = 0;
@@ -90,7 +82,7 @@ std::vector<unsigned> cut_groups(const std::vector<std::uint32_t>& hist, unsigne
         SymbolHistogram acc{};
         for (std::size_t j = i + 1; j <= m; ++j) {
             for (unsigned s = 0; s < kSymbolCount; ++s) acc[s] += bins[j - 1][s];
-            cost[i * (m + 1) + j] = coded_bits(acc) + kGroupCostBits;
+            cost[i * (m + 1) + j] = static_cast<double>(step) * entropy_bits(acc) + kGroupCostBits;
         }
     }
     const std::size_t k_max = std::min<std::size_t>(kMaxGroups, m);
@@ -127,6 +119,8 @@ std::vector<unsigned> cut_groups(const std::vector<std::uint32_t>& hist, unsigne
 constexpr std::size_t kSampleRun = 32;
 constexpr std::size_t kMinSample = 4096;
 constexpr std::size_t kMaxStep = 64;
+// A group's symbols are counted from the sample when it sampled at least this many of them.
+constexpr std::size_t kMinGroupSample = 1024;
 
 // Calls f(i) for every sampled element i.
 template <class F>
@@ -194,8 +188,7 @@ Shifts choose_shifts(const std::uint8_t* x, const std::uint8_t* b, std::size_t n
     return s;
 }
 
-// The sampled symbols' histogram per exponent (rows first..last), each count standing
-// for step elements.
+// The sampled symbols' histogram per exponent (rows first..last).
 template <class T>
 void sample_histograms(const std::uint8_t* x, const std::uint8_t* b, std::size_t n,
                        std::size_t step, ElementFormat f, unsigned first, unsigned last,
@@ -206,9 +199,23 @@ void sample_histograms(const std::uint8_t* x, const std::uint8_t* b, std::size_t
         const Sampled e = sample<T>(x, b, i, f.mantissa_bits);
         const std::uint32_t hi =
             std::min<std::uint32_t>(e.distance >> shift[e.exponent], kEscapeHi);
-        hist[std::size_t{e.exponent - first} * kSymbolCount + 4 * hi + e.signs] +=
-            static_cast<std::uint32_t>(step);
+        ++hist[std::size_t{e.exponent - first} * kSymbolCount + 4 * hi + e.signs];
     });
+}
+
+// The sample's symbol counts of each exponent group (rows first..last as
+// sample_histograms leaves them, cuts as cut_groups gives them).
+std::array<Histogram, kMaxGroups> group_histograms(const std::vector<std::uint32_t>& hist,
+                                                   unsigned first, unsigned last,
+                                                   const std::vector<unsigned>& cuts) {
+    std::array<Histogram, kMaxGroups> groups{};
+    for (unsigned e = first; e <= last; ++e) {
+        const auto g =
+            static_cast<std::size_t>(std::upper_bound(cuts.begin(), cuts.end(), e) - cuts.begin());
+        const std::uint32_t* const row = hist.data() + std::size_t{e - first} * kSymbolCount;
+        for (unsigned sym = 0; sym < kSymbolCount; ++sym) groups[g][sym] += row[sym];
+    }
+    return groups;
 }
 
 template <class T>
@@ -226,7 +233,7 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     const Shifts sampled = choose_shifts<T>(x, b, n, step, f);
     const std::array<std::uint8_t, 256>& shift = sampled.shift;
     sample_histograms<T>(x, b, n, step, f, sampled.first, sampled.last, shift, s.histograms);
-    const std::vector<unsigned> cuts = cut_groups(s.histograms, sampled.first, sampled.last, n);
+    const std::vector<unsigned> cuts = cut_groups(s.histograms, sampled.first, sampled.last, step);
     const auto groups = static_cast<unsigned>(cuts.size() + 1);
     std::array<std::uint8_t, kMaxGroups> cut_bytes{};
     for (std::size_t c = 0; c < cuts.size(); ++c) cut_bytes[c] = static_cast<std::uint8_t>(cuts[c]);
@@ -288,13 +295,20 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     // only when one symbol dominates, where runs may pay).
     ChunkSpec plane_spec = spec;
     plane_spec.layout = Layout::fp32;
-    // Counted from a sample where the level counts exponent planes so (the rest of the
-    // plane is only checked for symbols the sample missed).
+    // Where the level counts exponent planes from a sample, a group's symbols are counted
+    // from the element sample that chose the groups, if it holds enough of them (the plane
+    // is then only checked for symbols the sample missed); else from a sample of their own.
+    const auto sampled_groups = group_histograms(s.histograms, sampled.first, sampled.last, cuts);
     for (unsigned g = 0; g < groups; ++g) {
         const std::span<const std::uint8_t> symbols(plane[g], group_size[g]);
         std::optional<PlaneStats> stats;
-        if (spec.policy->sampled_counts && !symbols.empty())
-            stats = PlaneStats{count_bytes_sampled(symbols), {}};
+        if (spec.policy->sampled_counts && !symbols.empty()) {
+            const Histogram& h = sampled_groups[g];
+            const std::uint64_t seen = std::accumulate(h.begin(), h.end(), std::uint64_t{0});
+            stats = PlaneStats{seen >= kMinGroupSample ? complete_sampled_counts(symbols, h)
+                                                       : count_bytes_sampled(symbols),
+                               {}};
+        }
         const CodedPlane coded = encode_plane(symbols, plane_spec, Layout::fp32,
                                               stats ? &*stats : nullptr, 0.0, block.data() + pos);
         header.codecs[kFirstGroupPart + g] = coded.codec;

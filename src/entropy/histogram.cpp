@@ -56,7 +56,7 @@ Histogram count_symbols(std::span<const std::uint8_t> data) noexcept {
     return h;
 }
 
-double entropy_bits(const Histogram& counts) noexcept {
+double entropy_bits(std::span<const std::uint32_t> counts) noexcept {
     const std::vector<double>& table = c_log2_c_table();
     std::uint64_t total = 0;
     double sum = 0;

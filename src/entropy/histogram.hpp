@@ -19,6 +19,9 @@ Histogram count_symbols(std::span<const std::uint8_t> data) noexcept;
 // headerless files); larger ones are computed. The table is built on first use (0.1 ms).
 // Deterministic: depends only on the counts.
 inline constexpr std::uint32_t kEntropyTableCounts = (1u << 13) + 1;
-double entropy_bits(const Histogram& counts) noexcept;
+double entropy_bits(std::span<const std::uint32_t> counts) noexcept;
+inline double entropy_bits(const Histogram& counts) noexcept {
+    return entropy_bits(std::span<const std::uint32_t>(counts));
+}
 
 }  // namespace znn

@@ -67,15 +67,15 @@ void for_each_unsampled(std::size_t n, Visit visit) {
         visit(std::min(n, block + kSampleBlock / kSampleShare), std::min(n, block + kSampleBlock));
 }
 
-// Finds the symbols of the unsampled ranges that `known` lacks, marking each in `known`
-// and `extra` and passing it to learn(s). skip(i, end) returns how far from i on every
-// symbol is surely known (a vector check's whole steps; i without one); symbol(i) reads
-// one. After a skip, the next 32 symbols are looked at one by one: a skip stops at the
-// first step holding an unknown symbol, and learn() lets the next skip pass it.
-template <std::size_t Bins, class Skip, class Symbol, class Learn>
-void find_missed_symbols(std::size_t n, SymbolSet<Bins>& known, SymbolSet<Bins>& extra, Skip skip,
-                         Symbol symbol, Learn learn) {
-    for_each_unsampled(n, [&](std::size_t begin, std::size_t end) {
+// Finds the symbols of the ranges for_ranges(visit) visits that `known` lacks, marking
+// each in `known` and `extra` and passing it to learn(s). skip(i, end) returns how far from
+// i on every symbol is surely known (a vector check's whole steps; i without one);
+// symbol(i) reads one. After a skip, the next 32 symbols are looked at one by one: a skip
+// stops at the first step holding an unknown symbol, and learn() lets the next skip pass it.
+template <std::size_t Bins, class ForRanges, class Skip, class Symbol, class Learn>
+void find_missed_symbols(ForRanges for_ranges, SymbolSet<Bins>& known, SymbolSet<Bins>& extra,
+                         Skip skip, Symbol symbol, Learn learn) {
+    for_ranges([&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end;) {
             i = skip(i, end);
             for (const std::size_t stop = std::min(end, i + 32); i < stop; ++i) {
@@ -116,6 +116,23 @@ simd::ByteSet byte_set(const bool* known) noexcept {
     return set;
 }
 
+// A byte plane's sampled counts made whole: the symbols of the ranges for_ranges visits
+// that the sample missed count 1, then everything is scaled to the plane's size.
+template <class ForRanges>
+void complete_byte_counts(std::span<const std::uint8_t> plane, Histogram& counts,
+                          ForRanges for_ranges) {
+    const std::uint8_t* p = plane.data();
+    SymbolSet<256> known = known_set(counts);
+    SymbolSet<256> extra{};
+    simd::ByteSet set = byte_set(known.data());
+    const auto scan = simd::kernels().scan_known_bytes;
+    find_missed_symbols(
+        for_ranges, known, extra,
+        [&](std::size_t i, std::size_t end) { return scan(p, i, end, set); },
+        [p](std::size_t i) { return unsigned{p[i]}; }, [&](unsigned s) { set.add(s); });
+    scale(counts, extra, plane.size());
+}
+
 }  // namespace
 
 Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k, bool sampled) noexcept {
@@ -129,7 +146,7 @@ Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k, bool sampl
         simd::ByteSet set = byte_set(known.data() + 256);
         const auto scan = simd::kernels().scan_known_elements;
         find_missed_symbols(
-            k, known, extra,
+            [k](auto visit) { for_each_unsampled(k, visit); }, known, extra,
             [&](std::size_t i, std::size_t end) { return scan(src, i, end, clear, set); },
             [src](std::size_t i) { return element_symbol(load_le<std::uint16_t>(src + 2 * i)); },
             [&](unsigned s) { (s < 256 ? clear : set).add(s & 0xFF); });
@@ -155,15 +172,13 @@ Histogram count_bytes_sampled(std::span<const std::uint8_t> plane) {
         sample.insert(sample.end(), p + block,
                       p + std::min(n, block + kSampleBlock / kSampleShare));
     Histogram counts = count_symbols(sample);
-    SymbolSet<256> known = known_set(counts);
-    SymbolSet<256> extra{};
-    simd::ByteSet set = byte_set(known.data());
-    const auto scan = simd::kernels().scan_known_bytes;
-    find_missed_symbols(
-        n, known, extra, [&](std::size_t i, std::size_t end) { return scan(p, i, end, set); },
-        [p](std::size_t i) { return unsigned{p[i]}; }, [&](unsigned s) { set.add(s); });
-    scale(counts, extra, n);
+    complete_byte_counts(plane, counts, [n](auto visit) { for_each_unsampled(n, visit); });
     return counts;
+}
+
+Histogram complete_sampled_counts(std::span<const std::uint8_t> plane, Histogram sampled) {
+    complete_byte_counts(plane, sampled, [&plane](auto visit) { visit(0, plane.size()); });
+    return sampled;
 }
 
 }  // namespace znn

@@ -38,4 +38,9 @@ Bf16Counts count_bf16_symbols(const std::uint8_t* src, std::size_t k, bool sampl
 // A byte plane's histogram, sampled as above.
 Histogram count_bytes_sampled(std::span<const std::uint8_t> plane);
 
+// A byte plane's histogram from counts of a sample drawn elsewhere (delta coding samples
+// elements, not plane bytes): every symbol of the plane the sample missed counts 1, then
+// the counts are scaled to the plane's size. `sampled` must not be all zeros.
+Histogram complete_sampled_counts(std::span<const std::uint8_t> plane, Histogram sampled);
+
 }  // namespace znn
