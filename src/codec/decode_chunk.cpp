@@ -37,7 +37,7 @@ void decode_payload(std::span<const std::uint8_t> block, const ChunkHeader& head
                 continue;
             }
             auto& plane = s.planes[i];
-            if (plane.size() < shape.sizes[i]) plane.resize(shape.sizes[i]);
+            if (plane.size() < shape.sizes[i]) resize_discarding(plane, shape.sizes[i]);
             decode_plane(header.codecs[i], payload, {plane.data(), shape.sizes[i]});
             ptrs[i] = plane.data();
         }

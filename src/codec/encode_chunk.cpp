@@ -23,7 +23,7 @@ void store_chunk(std::span<const std::uint8_t> raw, ChunkHeader& header, Buffer&
     header.plane_count = 1;
     header.codecs[0] = PlaneCodec::stored;
     header.sizes[0] = raw.size();
-    block.resize(header.header_size() + raw.size());
+    resize_discarding(block, header.header_size() + raw.size());
     write_chunk_header(header, block.data());
     std::memcpy(block.data() + header.header_size(), raw.data(), raw.size());
 }
@@ -49,7 +49,7 @@ std::uint64_t code_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spe
     } else {
         std::array<std::uint8_t*, kMaxPlanes> ptrs{};
         for (unsigned i = 0; i < shape.count; ++i) {
-            s.planes[i].resize(shape.sizes[i]);
+            resize_discarding(s.planes[i], shape.sizes[i]);
             ptrs[i] = s.planes[i].data();
         }
         split_planes(plan.layout, shape, raw, ptrs);
@@ -59,7 +59,7 @@ std::uint64_t code_chunk(std::span<const std::uint8_t> raw, const ChunkSpec& spe
     // 3. Code every plane straight into the block, behind room for the header.
     std::size_t capacity = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) capacity += plane_encode_bound(shape.sizes[i]);
-    if (block != nullptr) block->resize(capacity);
+    if (block != nullptr) resize_discarding(*block, capacity);
     std::size_t pos = header.header_size();
     for (unsigned i = 0; i < shape.count; ++i) {
         std::uint8_t* dst = block != nullptr ? block->data() + pos : nullptr;

@@ -20,7 +20,7 @@ class BitFieldWriter {
     static constexpr std::size_t kWriterSlack = 64;
 
     explicit BitFieldWriter(Buffer& out, std::uint64_t max_bits) : out_(out) {
-        out_.resize(max_bits / 8 + 8 + kWriterSlack);
+        resize_discarding(out_, max_bits / 8 + 8 + kWriterSlack);
         at_ = out_.data();
     }
     // For vector writers: the byte the next bit goes to (kWriterSlack bytes writable from

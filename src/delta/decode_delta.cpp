@@ -95,7 +95,7 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
 
     // What the base implies: the elements of each group and the low bits they carry.
     const simd::DeltaFormat format{f.mantissa_bits, t.shift.data()};
-    s.exponents.resize(n);
+    resize_discarding(s.exponents, n);
     simd::DeltaCensus census;
     passes.census(b, n, format, t.cuts.data(), t.groups, s.exponents.data(), census);
     if (n != 0 && (census.min_exponent < t.first || census.max_exponent > t.last))
@@ -104,7 +104,7 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     std::uint64_t escapes = 0;
     std::array<const std::uint8_t*, kMaxGroups> from{};
     // The planes in turn in one buffer, so its pages are those of one chunk's symbols.
-    s.groups.resize(n + t.groups * simd::kGroupSlack);
+    resize_discarding(s.groups, n + t.groups * simd::kGroupSlack);
     std::size_t at = 0;
     for (unsigned g = 0; g < t.groups; ++g) {
         const std::size_t size = census.group_size[g];
@@ -140,7 +140,7 @@ void decode_elements(std::span<const std::uint8_t> payload, const ChunkHeader& h
     // Symbols in element order: one group's plane is, several are merged.
     const std::uint8_t* symbols = from[0];
     if (t.groups > 1) {
-        s.symbols.resize(n);
+        resize_discarding(s.symbols, n);
         kernels.merge_groups(s.exponents.data(), t.cuts.data(), t.groups, from.data(), n,
                              s.symbols.data());
         symbols = s.symbols.data();

@@ -238,13 +238,13 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     std::array<std::uint8_t, kMaxGroups> cut_bytes{};
     for (std::size_t c = 0; c < cuts.size(); ++c) cut_bytes[c] = static_cast<std::uint8_t>(cuts[c]);
     const simd::DeltaFormat format{f.mantissa_bits, shift.data()};
-    s.exponents.resize(n);
+    resize_discarding(s.exponents, n);
     simd::DeltaCensus census;
     passes.census(b, n, format, cut_bytes.data(), groups, s.exponents.data(), census);
     const unsigned first = census.min_exponent, last = census.max_exponent;
 
     // 2. Symbols, low bits and escapes.
-    s.symbols.resize(n);
+    resize_discarding(s.symbols, n);
     BitFieldWriter low(s.low, census.low_bits);
     BitFieldWriter escapes(s.escapes, std::uint64_t{n} * (w - 1));
     passes.encode(x, b, n, format, s.symbols.data(), low, escapes);
@@ -259,7 +259,7 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
         plane[0] = s.symbols.data();
         group_size[0] = n;
     } else {
-        s.groups.resize(n + groups * simd::kGroupSlack);
+        resize_discarding(s.groups, n + groups * simd::kGroupSlack);
         std::array<std::uint8_t*, kMaxGroups> to{};
         std::size_t at = 0;
         for (unsigned g = 0; g < groups; ++g) {
@@ -282,7 +282,7 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
     header.plane_count = static_cast<std::uint8_t>(groups + 3);
     std::size_t capacity = header.header_size() + table.size() + low_size + escape_size;
     for (unsigned g = 0; g < groups; ++g) capacity += plane_encode_bound(group_size[g]);
-    block.resize(capacity);
+    resize_discarding(block, capacity);
     std::size_t pos = header.header_size();
     const auto put_stored = [&](unsigned part, const std::uint8_t* data, std::size_t size) {
         header.codecs[part] = PlaneCodec::stored;

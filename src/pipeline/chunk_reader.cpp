@@ -183,7 +183,7 @@ bool ChunkReader::next(ChunkTask& task) {
         task.raw = *borrowed;
         got = borrowed->size();
     } else {
-        task.storage.resize(want);
+        resize_discarding(task.storage, want);
         got = read(task.storage.data(), want);
         task.raw = {task.storage.data(), got};
     }
@@ -191,7 +191,7 @@ bool ChunkReader::next(ChunkTask& task) {
     task.spec = spec;
     if (spec.base_tensor >= 0 && got > 0) {
         const auto index = static_cast<std::size_t>(spec.base_tensor);
-        task.base.resize(got);
+        resize_discarding(task.base, got);
         if (hasher_)
             hasher_->read(index, spec.base_offset, task.base);
         else
@@ -217,7 +217,7 @@ const Dependency& ChunkReader::finish_dependency() {
 
 void ChunkReader::fetch(ChunkTask& task) {
     if (task.fetch_size == 0) return;
-    task.storage.resize(task.fetch_size);
+    resize_discarding(task.storage, task.fetch_size);
     in_.read_at(task.fetch_offset, task.storage);
     task.raw = {task.storage.data(), task.fetch_size};
     task.fetch_size = 0;

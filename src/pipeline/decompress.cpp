@@ -47,7 +47,7 @@ void decode_task(const DecodeTask& task, const BaseModel* base, DecodedChunk& ch
         decode_to(task, base, {task.direct_out, size});
     } else {
         chunk.direct_size = 0;
-        chunk.raw.resize(size);
+        resize_discarding(chunk.raw, size);
         decode_to(task, base, chunk.raw);
     }
 }

@@ -136,7 +136,7 @@ bool FrameReader::next(DecodeTask& task) {
         ChunkHeader header = parse_chunk_prefix(prefix);
         // Read the plane table, then the payload it announces (each size already bounded).
         Buffer& b = task.storage;
-        b.resize(header.header_size());
+        resize_discarding(b, header.header_size());
         std::copy(prefix.begin(), prefix.end(), b.begin());
         read_exact(b.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize);
         parse_plane_entries({b.data() + kChunkPrefixSize, header.header_size() - kChunkPrefixSize},
@@ -150,7 +150,7 @@ bool FrameReader::next(DecodeTask& task) {
                 throw FormatError("truncated input (unexpected end of file)");
             task.payload = *borrowed;
         } else {
-            b.resize(payload_size);
+            resize_discarding(b, payload_size);
             read_exact(b.data(), payload_size);
             task.payload = {b.data(), payload_size};
         }
@@ -163,7 +163,7 @@ bool FrameReader::next(DecodeTask& task) {
                 header.raw_size > tensor.size - header.base_offset)
                 throw FormatError("corrupt delta chunk (outside its base tensor)");
             // Read here, in chunk order, so that the hasher sees each tensor's bytes once.
-            task.base.resize(static_cast<std::size_t>(header.raw_size));
+            resize_discarding(task.base, static_cast<std::size_t>(header.raw_size));
             if (hasher_) {
                 hasher_->read(header.base_tensor, header.base_offset, task.base);
                 task.unchecked_base = unchecked_;
