@@ -309,8 +309,9 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
                                                        : count_bytes_sampled(symbols),
                                {}};
         }
-        const CodedPlane coded = encode_plane(symbols, plane_spec, Layout::fp32,
-                                              stats ? &*stats : nullptr, 0.0, block.data() + pos);
+        const CodedPlane coded =
+            encode_plane(symbols, plane_spec, Layout::fp32, stats ? &*stats : nullptr,
+                         spec.policy->short_code_max_loss, block.data() + pos);
         header.codecs[kFirstGroupPart + g] = coded.codec;
         header.sizes[kFirstGroupPart + g] = coded.size;
         pos += coded.size;
