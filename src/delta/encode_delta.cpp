@@ -28,8 +28,9 @@ using namespace delta;
 // then likely belongs to a tensor the fine-tune rewrote. Below it, plain coding never won
 // on the training pairs, so it is not tried (it would double the encoding time).
 constexpr double kTryPlainShare = 0.6;
-// Chunks shorter than four of these are estimated whole (see plain_may_win).
-constexpr std::size_t kMinQuarter = std::size_t{16} << 10;
+// The first part of a chunk plain_may_win estimates, and the least it estimates so.
+constexpr std::size_t kPlainParts = 16;
+constexpr std::size_t kMinPart = std::size_t{16} << 10;
 // Candidate cuts for the exponent groups: runs of exponents holding at least 1/kBins of
 // the elements. More bins cost DP time for no measurable gain.
 constexpr unsigned kBins = 16;
@@ -324,18 +325,19 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
 }
 
 // Whether plain coding codes raw in fewer than delta_size bytes. Estimated on the chunk's
-// first quarter before the whole: a tensor the fine-tune rewrote is rewritten throughout,
-// while chunks whose delta is large but still wins (FP32, where the low mantissa bits
-// cost both codings alike) are rejected at a quarter of the cost.
+// first sixteenth (at least kMinPart bytes) before the whole: a tensor the fine-tune
+// rewrote is rewritten throughout, while chunks whose delta is large but still wins (FP32,
+// where the low mantissa bits cost both codings alike; plain coding there is 13% larger)
+// are rejected at a sixteenth of the cost. A quarter gave the same bytes on every training
+// pair and took 1.8% longer to compress an FP32 fine-tune.
 bool plain_may_win(std::span<const std::uint8_t> raw, const ChunkSpec& spec,
                    std::size_t delta_size) {
-    constexpr std::size_t kParts = 4;
-    constexpr double kMargin = 1.1;  // the quarter's figure, scaled, may err by this much
+    constexpr double kMargin = 1.1;  // the part's figure, scaled, may err by this much
     const std::size_t element = element_format(spec.layout).width_bits / 8;
-    const std::size_t part = raw.size() / kParts / element * element;
-    if (part >= kMinQuarter) {
-        const double scaled =
-            static_cast<double>(estimate_chunk_size(raw.first(part), spec)) * kParts;
+    const std::size_t part = std::max(kMinPart, raw.size() / kPlainParts / element * element);
+    if (part * 2 <= raw.size()) {
+        const double scaled = static_cast<double>(estimate_chunk_size(raw.first(part), spec)) *
+                              static_cast<double>(raw.size()) / static_cast<double>(part);
         if (scaled >= kMargin * static_cast<double>(delta_size)) return false;
     }
     return estimate_chunk_size(raw, spec) < delta_size;
