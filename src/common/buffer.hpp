@@ -31,8 +31,8 @@ using Buffer = std::vector<std::uint8_t, DefaultInitAllocator<std::uint8_t>>;
 
 // Sizes a buffer whose bytes are all about to be overwritten. A plain resize that outgrows
 // the capacity copies the old bytes across, and one at a time at that (the allocator's
-// construct keeps std::vector from moving them with memmove): a recycled chunk block
-// copied the previous chunk's block, about 1% of a delta compress.
+// construct keeps std::vector from moving them with memmove), which for a recycled chunk
+// block is the whole previous chunk.
 inline void resize_discarding(Buffer& buffer, std::size_t size) {
     if (size > buffer.capacity()) buffer.clear();
     buffer.resize(size);

@@ -328,8 +328,7 @@ std::size_t encode_elements(const std::uint8_t* x, const std::uint8_t* b, std::s
 // first sixteenth (at least kMinPart bytes) before the whole: a tensor the fine-tune
 // rewrote is rewritten throughout, while chunks whose delta is large but still wins (FP32,
 // where the low mantissa bits cost both codings alike; plain coding there is 13% larger)
-// are rejected at a sixteenth of the cost. A quarter gave the same bytes on every training
-// pair and took 1.8% longer to compress an FP32 fine-tune.
+// are rejected at a sixteenth of the cost.
 bool plain_may_win(std::span<const std::uint8_t> raw, const ChunkSpec& spec,
                    std::size_t delta_size) {
     constexpr double kMargin = 1.1;  // the part's figure, scaled, may err by this much
